@@ -176,7 +176,7 @@ class _Analyzer:
         else:
             nodes, hops = self.match(source)
         scope = Scope(self.collections)
-        shape, columns = self.select(query.select, scope)
+        shape, columns = self.select(query.select, scope, pattern=bool(edges or nodes))
         anchors = self.where(query, scope, needs_anchor=bool(edges or nodes))
         return Analyzed(query, scope, shape, columns, edges, hops, nodes, anchors)
 
@@ -205,8 +205,10 @@ class _Analyzer:
                     join.related.span,
                 )
             target = self.declare(join.target, Kind.TWIN, join.span)
-            alias = None if join.alias is None else self.declare(
-                join.alias, Kind.RELATIONSHIP, join.span
+            alias = (
+                None
+                if join.alias is None
+                else self.declare(join.alias, Kind.RELATIONSHIP, join.span)
             )
             edges.append(Edge(join.source, target, join.relationship, alias))
         return tuple(edges)
@@ -258,11 +260,12 @@ class _Analyzer:
 
     # SELECT -------------------------------------------------------------------------------------
 
-    def select(self, select: ast.Select, scope: Scope) -> tuple[ShapeKind, tuple[Column, ...]]:
+    def select(
+        self, select: ast.Select, scope: Scope, pattern: bool
+    ) -> tuple[ShapeKind, tuple[Column, ...]]:
         body = select.body
-        single = scope.root is not None
         if isinstance(body, ast.Star):
-            if not single:
+            if pattern:
                 raise self.error(
                     "SELECT * cannot be used with JOIN or MATCH; name the collections to return, "
                     "as in SELECT T, CT",
@@ -289,16 +292,15 @@ class _Analyzer:
 
     def resolve(self, path: ast.Path, scope: Scope) -> Ref:
         head = path.parts[0]
-        if head not in self.collections:
-            if scope.root is None:
-                if len(path.parts) > 1 or head.startswith("$"):
-                    raise self.unknown_alias(head, path.span)
-                raise self.error(
-                    f"'{head}' is neither an alias nor, with JOIN or MATCH, a property; "
-                    f"qualify properties with an alias{_suggestion(head, scope.named())}",
-                    "unknown-alias",
-                    path.span,
-                )
+        if head not in self.collections and scope.root is None:
+            if len(path.parts) > 1 or head.startswith("$"):
+                raise self.unknown_alias(head, path.span)
+            raise self.error(
+                f"'{head}' is neither an alias nor, with JOIN or MATCH, a property; "
+                f"qualify properties with an alias{_suggestion(head, scope.named())}",
+                "unknown-alias",
+                path.span,
+            )
         ref = scope.ref(path)
         if ref.keys:
             self.check_system_property(ref, path)
@@ -359,6 +361,13 @@ class _Analyzer:
                 self.property(path, scope)
         elif isinstance(node, ast.InList):
             self.property(node.operand, scope)
+            nulls = [value for value in node.values if isinstance(value, ast.Null)]
+            if nulls:
+                raise self.error(
+                    "IN and NIN compare with strings, numbers and booleans; test null with IS_NULL",
+                    "null-in-list",
+                    nulls[0].span,
+                )
             if len(node.values) > MAX_IN_VALUES:
                 raise self.error(
                     f"IN and NIN take at most {MAX_IN_VALUES} values, this list has "

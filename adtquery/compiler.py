@@ -9,7 +9,7 @@ from typing import Any
 from adtquery import cypher, sql
 from adtquery.analyze import Analyzed, ShapeKind, analyze
 from adtquery.params import Params
-from adtquery.parse import parse
+from adtquery.parse import parse, too_complex
 from adtquery.printer import to_text
 
 
@@ -49,10 +49,13 @@ class CompiledQuery:
 def compile_query(text: str) -> CompiledQuery:
     """Compile ADT query text, or raise `QueryError` (ADT's SqlQueryError) saying where and why."""
     query = parse(text)
-    analyzed = analyze(query, text)
     params, model_sets = Params(), Params("m")
-    translation = cypher.generate(analyzed, params, model_sets)
-    paged = sql.generate(analyzed, params, model_sets)
+    try:
+        analyzed = analyze(query, text)
+        translation = cypher.generate(analyzed, params, model_sets)
+        paged = sql.generate(analyzed, params, model_sets)
+    except RecursionError:
+        raise too_complex(text) from None
     return CompiledQuery(
         text=text,
         canonical=to_text(query),

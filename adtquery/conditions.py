@@ -211,7 +211,7 @@ class ConditionWriter:
         return f"({x} IS NOT NULL AND {guard(x)})"
 
     def is_null(self, ref: Ref) -> str:
-        # AGE reads a stored JSON null as SQL NULL, like a missing key: only keys() tells them apart.
+        # AGE reads a stored JSON null as SQL NULL, as a missing key: only keys() tells them apart.
         return f"{self.value(ref)} IS NULL AND {self.has_key(ref)}"
 
     def has_key(self, ref: Ref) -> str:

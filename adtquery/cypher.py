@@ -19,10 +19,56 @@ from adtquery.schema import GRAPH, RELATIONSHIP_LABEL, TWIN_LABEL
 
 # AGE's cypher_kwlist.h, plus CALL and YIELD; matched case-insensitively by AGE's lexer.
 RESERVED = frozenset(
-    "all analyze and as asc ascending by call case coalesce contains create delete desc "
-    "descending detach distinct else end ends exists explain false in is limit match merge not "
-    "null optional or order remove return set skip starts then true union unwind verbose when "
-    "where with xor yield".split()
+    [
+        "all",
+        "analyze",
+        "and",
+        "as",
+        "asc",
+        "ascending",
+        "by",
+        "call",
+        "case",
+        "coalesce",
+        "contains",
+        "create",
+        "delete",
+        "desc",
+        "descending",
+        "detach",
+        "distinct",
+        "else",
+        "end",
+        "ends",
+        "exists",
+        "explain",
+        "false",
+        "in",
+        "is",
+        "limit",
+        "match",
+        "merge",
+        "not",
+        "null",
+        "optional",
+        "or",
+        "order",
+        "remove",
+        "return",
+        "set",
+        "skip",
+        "starts",
+        "then",
+        "true",
+        "union",
+        "unwind",
+        "verbose",
+        "when",
+        "where",
+        "with",
+        "xor",
+        "yield",
+    ]
 )
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 _NAME_KEY = ("$relationshipName",)
@@ -118,7 +164,10 @@ def _branch(analyzed: Analyzed, branch: Branch, writer: ConditionWriter) -> str:
 def _referenced(analyzed: Analyzed) -> set[str]:
     """Collections a query can name; a MATCH's `()` nodes cannot, nor can generated steps."""
     if isinstance(analyzed.query.source, ast.FromMatch):
-        return set(analyzed.scope.named())
+        names = set(analyzed.scope.named())
+        if analyzed.scope.root is not None:  # a lone `MATCH ()`: unqualified properties name it
+            names.add(analyzed.scope.root)
+        return names
     return set(analyzed.scope.collections)
 
 

@@ -35,24 +35,38 @@ def parse(text: str) -> ast.Query:
         return _Builder(text).transform(tree)
     except VisitError as error:
         raise error.orig_exc from None
+    except RecursionError:
+        raise too_complex(text) from None
+
+
+def too_complex(text: str) -> QueryError:
+    return QueryError(
+        "the query nests conditions too deeply; ADT allows at most 50 AND/OR",
+        reason="too-complex",
+        text=text,
+        span=span_at(text, 0, len(text.split(None, 1)[0]) if text.strip() else 0),
+    )
 
 
 def _syntax_error(text: str, error: UnexpectedInput) -> QueryError:
     if isinstance(error, UnexpectedToken):
         token = error.token
         at_end = token.type == "$END"
-        start = len(text) if at_end else token.start_pos
+        # The end of the last token, not of trailing blank lines, is where something is missing.
+        start = len(text.rstrip()) if at_end else token.start_pos
         end = start if at_end else token.end_pos
         found = describe_found(token.type, str(token))
         expected = describe_expected(_acceptable(error.state) or error.expected)
+        incomplete = at_end
     else:
         assert isinstance(error, UnexpectedCharacters)
         start = end = error.pos_in_stream
         allowed = _acceptable(error.state) or error.allowed
         found, expected = _unexpected_character(text, start, allowed)
+        incomplete = text[start] == "'"  # the lexer found no closing quote
     return QueryError(
         f"expected {expected}, found {found}",
-        reason="syntax",
+        reason="incomplete" if incomplete else "syntax",
         text=text,
         span=span_at(text, start, max(end, start + 1)),
     )
@@ -82,7 +96,7 @@ def _acceptable(state: ParserState | None) -> set[str]:
 def _unexpected_character(text: str, pos: int, allowed: set[str]) -> tuple[str, str]:
     char = text[pos]
     if char == '"':
-        return "a double-quoted string", "a single-quoted string ('...'): ADT has no double quotes"
+        return "a double-quoted string", "a string in single quotes ('...')"
     if char in "\u2018\u2019\u201c\u201d":
         return f"the typographic quote {char!r}", "a straight single quote (')"
     if char == "'":
@@ -102,8 +116,18 @@ def _token_span(token: Token) -> Span:
     return Span(token.start_pos, token.end_pos, token.line, token.column)
 
 
-_ESCAPES = {"'": "'", '"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r",
-            "t": "\t"}
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_ESCAPES = {
+    "'": "'",
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
 _ESCAPE = re.compile(r"\\(u[0-9A-Fa-f]{4}|.)", re.DOTALL)
 
 
@@ -136,13 +160,22 @@ class _Builder(Transformer[Token, ast.Query]):
                 span_at(self.text, offset, offset + 2),
             )
 
-        return _ESCAPE.sub(unescape, body)
+        decoded = _ESCAPE.sub(unescape, body)
+        try:  # \ud83d\ude00 is one character written as a surrogate pair
+            return decoded.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            raise self._error(
+                "a \\u escape in this string is half of a surrogate pair",
+                "bad-escape",
+                _token_span(token),
+            ) from None
 
     def _number(self, token: Token) -> int | float:
         raw = str(token)
-        if re.fullmatch(r"-?[0-9]+", raw):
+        # AGE stores integers in 64 bits; longer digit strings are refused, not wrapped.
+        if re.fullmatch(r"-?[0-9]{1,19}", raw) and _INT64_MIN <= int(raw) <= _INT64_MAX:
             return int(raw)
-        value = float(raw)
+        value = float(raw) if not re.fullmatch(r"-?[0-9]+", raw) else math.inf
         if math.isinf(value):
             raise self._error(f"the number {raw} is out of range", "bad-number", _token_span(token))
         return value
@@ -229,9 +262,7 @@ class _Builder(Transformer[Token, ast.Query]):
         return ast.Path(tuple(children), span=_span(meta))
 
     def from_match(self, meta: Meta, children: list) -> ast.FromMatch:
-        return ast.FromMatch(
-            tuple(children[0::2]), tuple(children[1::2]), span=_span(meta)
-        )
+        return ast.FromMatch(tuple(children[0::2]), tuple(children[1::2]), span=_span(meta))
 
     def node(self, meta: Meta, children: list[str | None]) -> ast.NodePattern:
         return ast.NodePattern(children[0], span=_span(meta))
@@ -307,9 +338,7 @@ class _Builder(Transformer[Token, ast.Query]):
 
     def is_of_model(self, meta: Meta, children: list) -> ast.IsOfModel:
         alias, model, exact = children
-        return ast.IsOfModel(
-            alias, self._string(model), exact is not None, span=_span(meta)
-        )
+        return ast.IsOfModel(alias, self._string(model), exact is not None, span=_span(meta))
 
 
 def _name(token: Token) -> str:

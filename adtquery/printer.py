@@ -14,10 +14,56 @@ from adtquery import ast
 # ADT's reserved words and this grammar's keywords: where a keyword may stand (an alias, the first
 # part of a path), a name spelled like one is escaped so it stays a name, for ADT and for us.
 _RESERVED = frozenset(
-    "all and as asc avg by count desc devices devices_jobs devices_modules ends_with false from "
-    "group in is_bool is_defined is_null is_number is_object is_primitive is_string max min not "
-    "not_in null or order select starts_with sum top true where is_of_model digitaltwins "
-    "relationships join related match nin exact array_contains startswith endswith contains".split()
+    [
+        "all",
+        "and",
+        "as",
+        "asc",
+        "avg",
+        "by",
+        "count",
+        "desc",
+        "devices",
+        "devices_jobs",
+        "devices_modules",
+        "ends_with",
+        "false",
+        "from",
+        "group",
+        "in",
+        "is_bool",
+        "is_defined",
+        "is_null",
+        "is_number",
+        "is_object",
+        "is_primitive",
+        "is_string",
+        "max",
+        "min",
+        "not",
+        "not_in",
+        "null",
+        "or",
+        "order",
+        "select",
+        "starts_with",
+        "sum",
+        "top",
+        "true",
+        "where",
+        "is_of_model",
+        "digitaltwins",
+        "relationships",
+        "join",
+        "related",
+        "match",
+        "nin",
+        "exact",
+        "array_contains",
+        "startswith",
+        "endswith",
+        "contains",
+    ]
 )
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _SYSTEM_NAME = re.compile(r"\$[A-Za-z_][A-Za-z0-9_]*")
@@ -37,9 +83,14 @@ def name(text: str) -> str:
 
 
 def _alias(text: str) -> str:
-    """A name where a keyword could also stand."""
+    """An alias where a keyword could also stand."""
     plain = _IDENTIFIER.fullmatch(text) and text.lower() not in _RESERVED
     return text if plain else f"[[{text}]]"
+
+
+def _declared(text: str) -> str:
+    """An alias where no keyword can stand; `$` names only ever mean properties, so escape them."""
+    return text if _IDENTIFIER.fullmatch(text) else f"[[{text}]]"
 
 
 def _select(select: ast.Select) -> str:
@@ -54,7 +105,7 @@ def _select(select: ast.Select) -> str:
 
 def _projection(item: ast.Projection) -> str:
     text = _path(item.path)
-    return text if item.alias is None else f"{text} AS {name(item.alias)}"
+    return text if item.alias is None else f"{text} AS {_declared(item.alias)}"
 
 
 def _source(source: ast.Source) -> str:
@@ -73,16 +124,16 @@ def _with_alias(keyword: str, alias: str | None) -> str:
 
 
 def _join(join: ast.Join) -> str:
-    related = f"{name(join.source)}.{name(join.relationship)}"
+    related = f"{_declared(join.source)}.{name(join.relationship)}"
     return _with_alias(f"JOIN {_alias(join.target)} RELATED {related}", join.alias)
 
 
 def _node(node: ast.NodePattern) -> str:
-    return f"({'' if node.alias is None else name(node.alias)})"
+    return f"({'' if node.alias is None else _declared(node.alias)})"
 
 
 def _hop(hop: ast.Hop) -> str:
-    spec = "" if hop.alias is None else name(hop.alias)
+    spec = "" if hop.alias is None else _declared(hop.alias)
     if hop.names:
         spec += ":" + "|".join(map(name, hop.names))
     if hop.count is not None:
@@ -163,7 +214,7 @@ def _(expr: ast.ArrayContains) -> str:
 def _(expr: ast.IsOfModel) -> str:
     args = [_string(expr.model)]
     if expr.alias is not None:
-        args.insert(0, name(expr.alias))
+        args.insert(0, _declared(expr.alias))
     if expr.exact:
         args.append("exact")
     return f"IS_OF_MODEL({', '.join(args)})"

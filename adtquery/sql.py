@@ -212,8 +212,8 @@ def _join_step(step: Step, edge: str, endpoints: dict[str, str], joins: list[str
         )
         # A self-loop is one relationship and matches once, as in AGE.
         return f"CASE WHEN {edge}.start_id = {source} THEN {edge}.end_id ELSE {edge}.start_id END"
-    near, far = ("start_id", "end_id") if step.direction is ast.Direction.RIGHT else (
-        "end_id", "start_id"
+    near, far = (
+        ("start_id", "end_id") if step.direction is ast.Direction.RIGHT else ("end_id", "start_id")
     )
     joins.append(f"JOIN {_RELATIONSHIPS} {edge} ON {edge}.{near} = {source}")
     return f"{edge}.{far}"
@@ -226,8 +226,8 @@ def _outputs(analyzed: Analyzed, writer: ConditionWriter) -> list[str]:
         root = analyzed.scope.root
         assert root is not None
         return [f"{writer.variable(root)}.properties AS c0"]
-    return [
-        f"{writer.value(c.ref) if c.ref.keys else writer.variable(c.ref.collection) + '.properties'}"
-        f" AS c{i}"
-        for i, c in enumerate(analyzed.columns)
+    values = [
+        writer.value(c.ref) if c.ref.keys else f"{writer.variable(c.ref.collection)}.properties"
+        for c in analyzed.columns
     ]
+    return [f"{value} AS c{i}" for i, value in enumerate(values)]

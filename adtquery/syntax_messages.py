@@ -39,7 +39,7 @@ def describe_expected(terminals: Iterable[str]) -> str:
 
 
 def describe_found(terminal: str, text: str) -> str:
-    return _WORDS["$END"] if terminal == "$END" else repr(text)
+    return _WORDS["$END"] if terminal == "$END" else f"'{text}'"
 
 
 def _keyword(terminal: str) -> str:

@@ -13,15 +13,18 @@ Per class, p50 and p99 in microseconds of one call:
   cached  compile_query(text) with the LRU cache warm: hashing the text and a dict hit. The text
           object is reused, so its hash is already cached; timed in batches of 100 calls because
           one call is shorter than the timer's resolution.
-  lark    parser().parse(text): Lark's own LALR parse to a tree, the floor under `cold`.
+  lark    parser().parse(text): Lark's own LALR parse to a tree, the floor under `cold`. Timed
+          right before each cold call of the same text, so both see the same machine load.
   cold/lark  ratio of the p50s: how much our transform, analysis and generation add to the parse.
-Each figure runs after a warm-up pass, with the garbage collector off during timed loops.
+Timing starts after a warm-up pass; the garbage collector is off during timed loops (collected
+between rounds).
 
 Process start: a fresh interpreter times `import adtquery.compiler`, building the Lark parser
 (lark's cache=True: the parse table is loaded from a temp file after the very first build) and the
 first compile_query. Run 5 times, medians reported; interpreter start-up itself is left out.
 
-Run: .venv/bin/python benchmarks/compile_latency.py [--repeat N]   (N rounds for cold, default 200)
+Run: .venv/bin/python benchmarks/compile_latency.py [--repeat N]
+(N rounds over the corpus for cold and lark, default 200; 5 N rounds of batches for cached.)
 Absolute figures move between runs and machines; compare ratios taken from one run.
 """
 
@@ -58,35 +61,46 @@ print(t1 - t0, t2 - t1, time.perf_counter_ns() - t2)
 
 def classify(text: str) -> str:
     canonical = compile_query(text).canonical
-    where = canonical.partition(" WHERE ")[2]
     if "COUNT()" in canonical:
         return "count"
     if " MATCH " in canonical:
         return "match"
     if " JOIN " in canonical:
         return "join"
+    where = canonical.partition(" WHERE ")[2]
     return "functions" if FUNCTION_CALL.search(where) else "select-scan"
 
 
-def time_calls(texts: list[str], rounds: int, call, before=None, batch: int = 1) -> list[float]:
-    """Microseconds per call of `call(text)`, every text `rounds` times; `before` runs untimed."""
+def measure(texts: list[str], rounds: int) -> tuple[list[list[float]], ...]:
+    """Per text, the cold, cached and lark samples in microseconds."""
+    lark, clock = parser(), time.perf_counter_ns
+    cold, cached, parse = ([[] for _ in texts] for _ in range(3))
     for text in texts:  # warm-up
-        before and before()
-        call(text)
-    samples, clock = [], time.perf_counter_ns
-    gc.collect()
+        lark.parse(text)
+        compile_query(text)
     gc.disable()
     try:
         for _ in range(rounds):
-            for text in texts:
-                before and before()
-                start = clock()
-                for _ in range(batch):
-                    call(text)
-                samples.append((clock() - start) / batch / 1000)
+            gc.collect()
+            for i, text in enumerate(texts):
+                compile_query.cache_clear()
+                t0 = clock()
+                lark.parse(text)
+                t1 = clock()
+                compile_query(text)
+                parse[i].append((t1 - t0) / 1000)
+                cold[i].append((clock() - t1) / 1000)
+        for text in texts:
+            compile_query(text)
+        for _ in range(rounds * 5):
+            for i, text in enumerate(texts):
+                t0 = clock()
+                for _ in range(BATCH):
+                    compile_query(text)
+                cached[i].append((clock() - t0) / BATCH / 1000)
     finally:
         gc.enable()
-    return samples
+    return cold, cached, parse
 
 
 def pct(samples: list[float], q: int) -> float:
@@ -95,10 +109,9 @@ def pct(samples: list[float], q: int) -> float:
 
 def process_start(runs: int = 5) -> list[float]:
     """Median ms of the import, the parser build and the first compile, in fresh interpreters."""
+    command = [sys.executable, "-c", CHILD]
     times = [
-        subprocess.run(
-            [sys.executable, "-c", CHILD], capture_output=True, text=True, check=True
-        ).stdout.split()
+        subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
         for _ in range(runs)
     ]
     return [statistics.median(int(t[i]) / 1e6 for t in times) for i in range(3)]
@@ -106,41 +119,31 @@ def process_start(runs: int = 5) -> list[float]:
 
 def main() -> None:
     cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    cli.add_argument("--repeat", type=int, default=200, help="rounds over the corpus (cold)")
+    cli.add_argument("--repeat", type=int, default=200, help="rounds over the corpus (cold, lark)")
     args = cli.parse_args()
-    lines = (json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line)
-    texts = [row["query"] for row in lines if row.get("valid") is True]
-    groups = {name: [] for name in CLASSES}
-    for text in texts:
-        groups[classify(text)].append(text)
-    groups["all"] = texts
-    lark = parser()
-
+    rows = (json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line)
+    texts = [row["query"] for row in rows if row.get("valid") is True]
+    samples = measure(texts, args.repeat)
+    classes = [classify(text) for text in texts]
     print(
-        f"{len(texts)} queries ({len(set(texts))} distinct) from {CORPUS.name}, "
-        f"cold/lark {args.repeat} rounds, cached {args.repeat * 5} x {BATCH} calls\n"
+        f"{len(texts)} queries ({len(set(texts))} distinct) from {CORPUS.name}; cold and lark "
+        f"{args.repeat} rounds, cached {args.repeat * 5} rounds x {BATCH} calls\n"
     )
     print(
-        "| class | queries | cold p50 | cold p99 | cached p50 | cached p99 "
-        "| lark p50 | lark p99 | cold/lark p50 |"
+        "| class | queries | cold p50 | cold p99 | cached p50 | cached p99 | lark p50 | lark p99 "
+        "| cold/lark p50 |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|"
     )
-    print("|---|--:|--:|--:|--:|--:|--:|--:|--:|")
-    for name, group in groups.items():
-        cold = time_calls(group, args.repeat, compile_query, before=compile_query.cache_clear)
-        for text in group:
-            compile_query(text)
-        cached = time_calls(group, args.repeat * 5, compile_query, batch=BATCH)
-        parse = time_calls(group, args.repeat, lark.parse)
-        row = [pct(s, q) for s in (cold, cached, parse) for q in (50, 99)]
+    for name in (*CLASSES, "all"):
+        members = [i for i, c in enumerate(classes) if name in (c, "all")]
+        row = [pct([x for i in members for x in kind[i]], q) for kind in samples for q in (50, 99)]
         cells = " | ".join(f"{v:.2f}" if v < 10 else f"{v:.0f}" for v in row)
-        print(f"| {name} | {len(group)} | {cells} | {row[0] / row[4]:.1f}x |")
-    print("\nmicroseconds per call")
-
+        print(f"| {name} | {len(members)} | {cells} | {row[0] / row[4]:.1f}x |")
+    print("\n(microseconds per call)")
     imported, built, first = process_start()
     print(
-        f"\nprocess start (median of 5 fresh interpreters, ms): import adtquery.compiler "
-        f"{imported:.0f} + build Lark parser {built:.0f} + first compile_query {first:.1f} "
-        f"= {imported + built + first:.0f}"
+        f"\nprocess start, median of 5 fresh interpreters: import adtquery.compiler {imported:.0f}"
+        f" ms + build Lark parser {built:.0f} ms + first compile_query {first:.1f} ms"
+        f" = {imported + built + first:.0f} ms"
     )
 
 

@@ -1,0 +1,64 @@
+"""The storage schema on AGE (docs/schema.md): one graph, labels for twins, relationships and
+models, and the indexes the compiler's SQL and Cypher are written to use. Creating it is
+idempotent and safe to run from two processes at once."""
+
+from __future__ import annotations
+
+import psycopg
+
+from adtquery.schema import GRAPH, MODEL_LABEL, RELATIONSHIP_LABEL, TWIN_LABEL
+
+# AGE compiles Cypher to SQL only once age.so is loaded, and its operators need ag_catalog first.
+SESSION_SETUP = "LOAD 'age'; SET search_path = ag_catalog, \"$user\", public"
+
+_LOCK = 0x61647471  # "adtq": serializes schema creation; AGE label creation is not concurrency-safe
+
+
+def _access(*keys: str) -> str:
+    path = ", ".join(f"'\"{key}\"'::ag_catalog.agtype" for key in keys)
+    return f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, {path}])"
+
+
+_TWINS = f'{GRAPH}."{TWIN_LABEL}"'
+_RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
+_MODELS = f'{GRAPH}."{MODEL_LABEL}"'
+
+# AGE 1.5 creates no index on label tables. Never range-scan these with >= (AGE's btree opclass
+# swaps > and >=); the compiler writes >= as > OR =.
+INDEXES = (
+    f"CREATE UNIQUE INDEX IF NOT EXISTS twin_id ON {_TWINS} (id)",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS twin_dtid ON {_TWINS} ({_access('$dtId')})",
+    f"CREATE INDEX IF NOT EXISTS twin_model ON {_TWINS} ({_access('$metadata', '$model')})",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS relationship_id ON {_RELATIONSHIPS} (id)",
+    # INCLUDE (id) keeps AGE's edge checks and our keyset joins index-only.
+    f"CREATE INDEX IF NOT EXISTS relationship_start ON {_RELATIONSHIPS} (start_id, end_id) "
+    "INCLUDE (id)",
+    f"CREATE INDEX IF NOT EXISTS relationship_end ON {_RELATIONSHIPS} (end_id, start_id) "
+    "INCLUDE (id)",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS relationship_key ON {_RELATIONSHIPS} "
+    f"({_access('$sourceId')}, {_access('$relationshipId')})",
+    f"CREATE INDEX IF NOT EXISTS relationship_name ON {_RELATIONSHIPS} "
+    f"({_access('$relationshipName')})",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS model_id ON {_MODELS} (id)",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS model_key ON {_MODELS} ({_access('id')})",
+)
+
+
+def ensure_schema(conn: psycopg.Connection) -> None:
+    """Create the extension, graph, labels and indexes that are missing."""
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+        conn.execute("CREATE EXTENSION IF NOT EXISTS age")
+        conn.execute(SESSION_SETUP)
+        if not conn.execute("SELECT 1 FROM ag_graph WHERE name = %s", (GRAPH,)).fetchone():
+            conn.execute("SELECT create_graph(%s)", (GRAPH,))
+        for label, kind in ((TWIN_LABEL, "v"), (MODEL_LABEL, "v"), (RELATIONSHIP_LABEL, "e")):
+            exists = conn.execute(
+                "SELECT 1 FROM ag_label l JOIN ag_graph g ON l.graph = g.graphid "
+                "WHERE g.name = %s AND l.name = %s",
+                (GRAPH, label),
+            ).fetchone()
+            if not exists:
+                conn.execute(f"SELECT create_{kind}label(%s, %s)", (GRAPH, label))
+        for statement in INDEXES:
+            conn.execute(statement)

@@ -1,0 +1,47 @@
+"""A throwaway database on a real AGE server: ADTQUERY_TEST_DATABASE_URL, else the local one."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from adtquery.db import local
+from adtquery.db.schema import SESSION_SETUP, ensure_schema
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    url = os.environ.get("ADTQUERY_TEST_DATABASE_URL")
+    # CI never skips these: with no URL the suite provisions the local AGE server itself.
+    return url or local.start()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    name = f"adtquery_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    url = make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
+    try:
+        yield url
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def schema_url(database_url: str) -> str:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        ensure_schema(conn)
+    return database_url
+
+
+def connect(url: str) -> psycopg.Connection:
+    conn = psycopg.connect(url, autocommit=True)
+    conn.execute(SESSION_SETUP)
+    return conn
