@@ -9,14 +9,61 @@ from typing import Any
 
 import psycopg
 
+from adtquery import paging
 from adtquery.analyze import ShapeKind
-from adtquery.compiler import CompiledQuery
+from adtquery.compiler import CompiledQuery, compile_query
+from adtquery.db.models import resolve_model_sets
+from adtquery.errors import BadRequest
+
+DEFAULT_PAGE_SIZE = 100
+MAX_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
     rows: list[dict[str, Any]]
     last_key: tuple[str | int, ...] | None  # the position after the last row, when more follow
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPage:
+    """One page of POST /query: its rows, and the token for the next page when there is one."""
+
+    rows: list[dict[str, Any]]
+    continuation_token: str | None
+
+
+def query_page(
+    conn: psycopg.Connection,
+    *,
+    query: str | None,
+    continuation_token: str | None,
+    page_size: int | None,
+    secret: bytes,
+) -> QueryPage:
+    """Run one page of an ADT query as POST /query does; later pages resume from their token.
+
+    A page never comes back empty with a token: one row more than the page is read to know.
+    """
+    size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    position = None
+    if continuation_token is not None:
+        position = paging.decode(continuation_token, secret, query)
+        query = position.query
+    if not query:
+        raise BadRequest("The query is missing.", reason="missing-query")
+    compiled = compile_query(query)
+    model_sets = resolve_model_sets(conn, compiled.model_sets)
+    if position is not None:
+        paging.check_fits(position, compiled.paged.key_types)
+    remaining = position.remaining if position is not None else compiled.top
+    limit = size if remaining is None else min(size, remaining)
+    page = run_page(conn, compiled, model_sets, limit, position.after if position else None)
+    left = None if remaining is None else remaining - len(page.rows)
+    token = None
+    if page.last_key is not None and left != 0:
+        token = paging.encode(paging.Position(query, page.last_key, left), secret)
+    return QueryPage(page.rows, token)
 
 
 def sql_params(compiled: CompiledQuery, model_sets: dict[str, list[str]]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -21,24 +22,27 @@ def server_url() -> str:
     return url or local.start()
 
 
-@pytest.fixture(scope="session")
-def database_url(server_url: str) -> Iterator[str]:
+@contextlib.contextmanager
+def throwaway_database(server_url: str) -> Iterator[str]:
+    """A new database with the adtquery schema, dropped afterwards; never the user's."""
     name = f"adtquery_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = make_conninfo(**{**conninfo_to_dict(server_url), "dbname": name})
     try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            ensure_schema(conn)
         yield url
     finally:
         with psycopg.connect(server_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def schema_url(database_url: str) -> str:
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        ensure_schema(conn)
-    return database_url
+@pytest.fixture(scope="module")
+def schema_url(server_url: str) -> Iterator[str]:
+    """A database of the module's own, so each module knows exactly what is stored."""
+    with throwaway_database(server_url) as url:
+        yield url
 
 
 def connect(url: str) -> psycopg.Connection:

@@ -1,0 +1,58 @@
+"""Models stored as `Model` vertices: the DTDL as uploaded, and the `extends` ids it names."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import psycopg
+
+from adtquery.models import models_of
+from adtquery.schema import GRAPH, MODEL_LABEL
+
+_MODELS = f'{GRAPH}."{MODEL_LABEL}"'
+
+
+def extends_of(dtdl: dict[str, Any]) -> list[str]:
+    """The ids an interface extends; DTDL allows one id, a list, or inline interfaces."""
+    value = dtdl.get("extends", [])
+    items = value if isinstance(value, list) else [value]
+    return [item["@id"] if isinstance(item, dict) else item for item in items]
+
+
+def insert_models(
+    conn: psycopg.Connection, models: Iterable[dict[str, Any]], uploaded: str
+) -> None:
+    rows = [
+        {
+            "id": dtdl["@id"],
+            "model": dtdl,
+            "extends": extends_of(dtdl),
+            "uploadTime": uploaded,
+            "decommissioned": False,
+        }
+        for dtdl in models
+    ]
+    conn.execute(
+        f"INSERT INTO {_MODELS} (properties) "
+        "SELECT value::text::ag_catalog.agtype FROM json_array_elements(%s::json)",
+        (json.dumps(rows, ensure_ascii=False),),
+    )
+
+
+def extends_graph(conn: psycopg.Connection) -> dict[str, list[str]]:
+    rows = conn.execute(
+        f"SELECT ag_catalog.agtype_out(properties)::text::json FROM {_MODELS}"
+    ).fetchall()
+    return {row[0]["id"]: row[0]["extends"] for row in rows}
+
+
+def resolve_model_sets(
+    conn: psycopg.Connection, model_sets: dict[str, str]
+) -> dict[str, list[str]]:
+    """Bind each IS_OF_MODEL parameter to the ids of every model it accepts."""
+    if not model_sets:
+        return {}
+    extends = extends_graph(conn)
+    return {param: models_of(extends, model) for param, model in model_sets.items()}
