@@ -202,6 +202,11 @@ class Direction(enum.Enum):
     LEFT = "<-"
     ANY = "-"
 
+    @property
+    def arrows(self) -> tuple[str, str]:
+        """What stands left and right of `[...]`; ADT and Cypher write hops alike."""
+        return {"->": ("-", "->"), "<-": ("<-", "-"), "-": ("-", "-")}[self.value]
+
 
 @dataclass(frozen=True, slots=True)
 class HopCount(Node):

@@ -189,11 +189,7 @@ def _match(
         if step.edge in referenced or step.names:
             edge = writer.variable(step.edge)
         inner = f"[{edge}:{RELATIONSHIP_LABEL}]"
-        left, right = {
-            ast.Direction.RIGHT: ("-", "->"),
-            ast.Direction.LEFT: ("<-", "-"),
-            ast.Direction.ANY: ("-", "-"),
-        }[step.direction]
+        left, right = step.direction.arrows
         return f"{left}{inner}{right}{node(step.target)}"
 
     if analyzed.edges:

@@ -138,11 +138,7 @@ def _hop(hop: ast.Hop) -> str:
         spec += ":" + "|".join(map(name, hop.names))
     if hop.count is not None:
         spec += "*" + hop_count_text(hop.count)
-    left, right = {
-        ast.Direction.RIGHT: ("-", "->"),
-        ast.Direction.LEFT: ("<-", "-"),
-        ast.Direction.ANY: ("-", "-"),
-    }[hop.direction]
+    left, right = hop.direction.arrows
     return f"{left}[{spec}]{right}"
 
 
