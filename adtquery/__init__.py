@@ -2,7 +2,7 @@
 
 from adtquery.compiler import CompiledQuery, compile_query
 from adtquery.errors import AdtError, BadRequest, QueryError, ValidationFailed
-from adtquery.parse import parse
+from adtquery.parser import parse
 from adtquery.printer import to_text
 
 __all__ = [

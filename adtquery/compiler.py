@@ -9,7 +9,7 @@ from typing import Any
 from adtquery import cypher, sql
 from adtquery.analyze import Analyzed, ShapeKind, analyze
 from adtquery.params import Params
-from adtquery.parse import parse, too_complex
+from adtquery.parser import parse, too_complex
 from adtquery.printer import to_text
 
 

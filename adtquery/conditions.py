@@ -55,6 +55,7 @@ class Dialect(Protocol):
     def string_match(self, function: ast.StringFunction, subject: str, pattern: str) -> str: ...
     def member(self, value: str, container: str) -> str: ...
     def one_of(self, subject: str, items: list[str]) -> str: ...
+    def in_set(self, subject: str, name: str) -> str: ...
     def keys(self, subject: str) -> str: ...
 
 
@@ -251,7 +252,7 @@ class ConditionWriter:
         model = self.value(Ref(collection, MODEL))
         if expr.exact:
             return f"{model} = {self.param(expr.model)}"
-        return self.d.member(model, self.d.param(self.model_sets.add(expr.model)))
+        return self.d.in_set(model, self.model_sets.add(expr.model))
 
 
 def _compare(x: str, op: ast.Comparator, y: str) -> str:

@@ -100,6 +100,9 @@ class CypherDialect:
     def one_of(self, subject: str, items: list[str]) -> str:
         return f"{subject} IN [{', '.join(items)}]"
 
+    def in_set(self, subject: str, name: str) -> str:
+        return f"{subject} IN ${name}"
+
     def keys(self, subject: str) -> str:
         return f"keys({subject})"
 

@@ -20,7 +20,7 @@ def grammar_path() -> Path:
 
 
 @functools.cache
-def parser() -> Lark:
+def lark_parser() -> Lark:
     # strict: a shift/reduce conflict or a terminal collision is a load error, not a silent choice.
     return Lark(
         grammar_path().read_text(encoding="utf-8"),

@@ -56,6 +56,10 @@ class SqlDialect:
     def one_of(self, subject: str, items: list[str]) -> str:
         return f"{subject} IN ({', '.join(items)})"
 
+    def in_set(self, subject: str, name: str) -> str:
+        # An array of agtype, not one agtype list: `= ANY` is what an expression index serves.
+        return f"{subject} = ANY(%({name})s::text[]::{_AGTYPE}[])"
+
     def keys(self, subject: str) -> str:
         return f"ag_catalog.age_keys({subject})"
 

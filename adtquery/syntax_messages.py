@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from lark.lexer import PatternStr
 
-from adtquery.grammar import parser
+from adtquery.grammar import lark_parser
 
 _WORDS = {
     "NAME": "a name",
@@ -51,7 +51,7 @@ def _keyword(terminal: str) -> str:
 def _word(name: str) -> str:
     if name in _WORDS:
         return _WORDS[name]
-    terminals = parser().terminals
+    terminals = lark_parser().terminals
     pattern = next(t.pattern for t in terminals if _keyword(t.name) == name)
     if isinstance(pattern, PatternStr) and not pattern.value.isalpha():
         return f"'{pattern.value}'"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import adtquery.analyze
-import adtquery.parse
+import adtquery.parser
 from adtquery.compiler import compile_query
 from adtquery.errors import QueryError
 
@@ -274,7 +274,7 @@ def test_refusal(case: Case) -> None:
 def _reasons_in_source() -> set[str]:
     """Every reason slug the parser and the analyzer can raise, read from their source."""
     reasons = set()
-    for module in (adtquery.parse, adtquery.analyze):
+    for module in (adtquery.parser, adtquery.analyze):
         assert module.__file__ is not None
         tree = python_ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
         for node in python_ast.walk(tree):

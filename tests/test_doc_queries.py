@@ -15,7 +15,7 @@ import pytest
 
 from adtquery.compiler import compile_query
 from adtquery.errors import QueryError
-from adtquery.parse import parse
+from adtquery.parser import parse
 from adtquery.printer import to_text
 
 DOC_QUERIES = Path(__file__).resolve().parents[1].parent / "shared" / "adt-doc-queries.jsonl"

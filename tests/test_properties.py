@@ -27,7 +27,7 @@ from adtquery import ast
 from adtquery.analyze import ShapeKind
 from adtquery.compiler import CompiledQuery, compile_query
 from adtquery.errors import QueryError, span_at
-from adtquery.parse import parse
+from adtquery.parser import parse
 from adtquery.printer import to_text
 from tests import strategies
 

@@ -1,27 +1,40 @@
-"""The `adtquery` command: translate ADT queries, run the local database, start the REPL.
+"""The `adtquery` command: translate and run ADT queries, import files, run the local database,
+start the REPL.
 
 Each subcommand is one function, registered with `@command(name, help, *arguments)`; a name with a
 space ("db start") is an action of a command group. Handlers return the exit status; the errors a
-user can cause become messages and statuses in `main`, in one place: 1 for a refused query, 2 for a
-database that could not be provisioned (and for bad usage, by argparse).
+user can cause become messages and statuses in `main`, in one place: 1 for a refused query or
+import file, 2 for a database that could not be provisioned or reached, or that failed (and for
+bad usage, by argparse).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import secrets
 import sys
-from collections.abc import Callable
+import time
+import unicodedata
+from collections.abc import Callable, Iterator
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from adtquery.analyze import ShapeKind
 from adtquery.cli import describe
 from adtquery.compiler import compile_query
 from adtquery.db import local
-from adtquery.errors import QueryError
+from adtquery.errors import AdtError, QueryError
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from adtquery.db.importer import ImportSummary
 
 Handler = Callable[[argparse.Namespace], int]
 Argument = tuple[tuple[str, ...], dict[str, Any]]
+Row = dict[str, Any]
 
 _GROUPS = {"db": "manage the local PostgreSQL + Apache AGE server"}
 _COMMANDS: dict[str, tuple[str, tuple[Argument, ...], Handler]] = {}
@@ -49,11 +62,144 @@ def main(argv: list[str] | None = None) -> int:
     except QueryError as error:
         print(error.render(), file=sys.stderr)
         return 1
-    except local.ProvisioningError as error:
+    except AdtError as error:  # a refused import file or continuation token
+        print(f"{error.code}: {error}", file=sys.stderr)
+        return 1
+    except (local.ProvisioningError, DatabaseFailed) as error:
         print(error, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+class DatabaseFailed(Exception):
+    """The database could not be reached, or failed a statement (exit status 2)."""
+
+
+_SECRET = secrets.token_bytes(32)  # signs this process's continuation tokens
+
+
+def _page_size(text: str) -> int:
+    size = int(text) if text.isdigit() else 0
+    if size < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, not {text!r}")
+    return size
+
+
+@contextlib.contextmanager
+def database(url: str | None) -> Iterator[psycopg.Connection]:
+    """A connection to `url`, else $ADTQUERY_DATABASE_URL, else the local server; the driver's
+    errors become DatabaseFailed."""
+    import psycopg
+
+    from adtquery.db.connect import connect, database_url
+
+    try:
+        with connect(database_url(url)) as conn:
+            yield conn
+    except psycopg.Error as error:
+        raise DatabaseFailed(f"database error: {str(error).strip()}") from error
+
+
+def fetch_rows(
+    conn: psycopg.Connection, query: str, *, page_size: int | None = None, limit: int | None = None
+) -> tuple[list[Row], bool]:
+    """The rows of `query`, page after page through POST /query's paging, and whether more follow:
+    with `limit`, fetching stops once that many rows are in."""
+    from adtquery.db.execute import query_page
+
+    rows: list[Row] = []
+    token = None
+    while True:
+        page = query_page(
+            conn,
+            query=query,
+            continuation_token=token,
+            page_size=page_size,
+            secret=_SECRET,
+        )
+        rows += page.rows
+        token = page.continuation_token
+        if limit is not None and (len(rows) > limit or (len(rows) == limit and token)):
+            return rows[:limit], True
+        if token is None:
+            return rows, False
+
+
+def format_table(rows: list[Row], *, count: bool = False, more: bool = False) -> str:
+    """Rows as an aligned table: a column per key (ids first, `$etag` and `$metadata` last, the
+    rest in order of first appearance); strings as they are, other values as compact JSON; a
+    missing key leaves its cell empty. COUNT() is its number alone. `more`: the rows are the
+    first of a longer result."""
+    if count:
+        return str(rows[0]["COUNT"])
+    keys = dict.fromkeys(key for row in rows for key in row)
+    columns = sorted(keys, key=lambda key: _COLUMN_RANK.get(key, 1))
+    lines = [columns, *([_cell(row[c]) if c in row else "" for c in columns] for row in rows)]
+    widths = [max(_width(line[i]) for line in lines) for i in range(len(columns))]
+    table: list[str] = []
+    if columns:
+        table = [" | ".join(map(_pad, line, widths)).rstrip() for line in lines]
+        table.insert(1, "-+-".join("-" * width for width in widths))
+    plural = "" if len(rows) == 1 else "s"
+    table.append(f"(first {len(rows)} rows; more follow)" if more else f"({len(rows)} row{plural})")
+    return "\n".join(table)
+
+
+_COLUMN_RANK = {
+    **dict.fromkeys(("$dtId", "$relationshipId", "$sourceId", "$relationshipName", "$targetId"), 0),
+    "$etag": 2,
+    "$metadata": 3,
+}
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, str) and value and value.isprintable():
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _width(text: str) -> int:
+    """Terminal columns: wide East Asian characters take two, combining and format marks none."""
+    return sum(
+        0
+        if unicodedata.category(ch) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(ch) in ("W", "F")
+        else 1
+        for ch in text
+    )
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+class _ImportProgress:
+    """Counts on one line of stderr, rewritten after every batch (a terminal only)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+
+    def __call__(self, summary: ImportSummary) -> None:
+        elapsed = time.perf_counter() - self.started
+        print(
+            f"\r{summary.models:,} models, {summary.twins:,} twins, "
+            f"{summary.relationships:,} relationships ({elapsed:.0f} s)",
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def clear(self) -> None:
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+_DATABASE_URL = arg(
+    "--database-url",
+    metavar="URL",
+    help="PostgreSQL + Apache AGE server (default: $ADTQUERY_DATABASE_URL, else the local one)",
+)
 
 
 @command(
@@ -104,11 +250,111 @@ def db_status(args: argparse.Namespace) -> int:
     return 0 if url else 1
 
 
-@command("repl", "type ADT queries interactively and see their translation")
+@command(
+    "import",
+    "import a file in ADT's import format (NDJSON) in one transaction: all of it, or nothing",
+    arg("file", metavar="FILE", help="the NDJSON file, or - to read it from standard input"),
+    _DATABASE_URL,
+)
+def import_file(args: argparse.Namespace) -> int:
+    from adtquery.db.importer import import_ndjson
+
+    source: Any = contextlib.nullcontext(sys.stdin.buffer)
+    if args.file != "-":
+        try:
+            source = open(args.file, "rb")  # noqa: SIM115 (closed by the with below)
+        except OSError as error:
+            print(f"adtquery import: {error}", file=sys.stderr)
+            return 2
+    with source as lines, database(args.database_url) as conn:
+        progress = _ImportProgress() if sys.stderr.isatty() else None
+        started = time.perf_counter()
+        try:
+            summary = import_ndjson(conn, lines, progress=progress)
+        finally:
+            if progress is not None:
+                progress.clear()
+    elapsed = time.perf_counter() - started
+    total = summary.models + summary.twins + summary.relationships
+    print(
+        f"Imported {summary.models:,} models, {summary.twins:,} twins and "
+        f"{summary.relationships:,} relationships in {elapsed:.1f} s "
+        f"({total / max(elapsed, 1e-6):,.0f} per second)."
+    )
+    return 0
+
+
+@command(
+    "query",
+    "run an ADT query on the database and print its rows, every page of them",
+    arg("query", metavar="QUERY", help="the ADT query, or - to read it from standard input"),
+    arg("--json", action="store_true", help="print the rows of all pages as one JSON array"),
+    arg(
+        "--page-size",
+        type=_page_size,
+        metavar="N",
+        help="rows per page (default 100, at most 1000)",
+    ),
+    _DATABASE_URL,
+)
+def run_query(args: argparse.Namespace) -> int:
+    text = sys.stdin.read().rstrip() if args.query == "-" else args.query
+    compiled = compile_query(text)  # a refused query needs no database
+    with database(args.database_url) as conn:
+        rows, _ = fetch_rows(conn, text, page_size=args.page_size)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(format_table(rows, count=compiled.shape is ShapeKind.COUNT))
+    return 0
+
+
+@command(
+    "repl",
+    "type ADT queries interactively and see their translation, and their rows with a database",
+    arg(
+        "--database-url",
+        metavar="URL",
+        help="PostgreSQL + Apache AGE server to run the queries on "
+        "(default: $ADTQUERY_DATABASE_URL; with neither, queries are only translated)",
+    ),
+)
 def start_repl(args: argparse.Namespace) -> int:
     from adtquery.cli import repl  # prompt_toolkit takes 0.2 s to import: only when needed
+    from adtquery.db.connect import configured_url
 
-    repl.run()
+    url = configured_url(args.database_url)
+    if url is None:
+        repl.run()
+    else:
+        with database(url) as conn:
+            repl.run(conn)
+    return 0
+
+
+@command(
+    "serve",
+    "serve the Azure Digital Twins REST API (loopback only unless --insecure)",
+    arg("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"),
+    arg("--port", type=int, default=8000, help="port to listen on (default 8000)"),
+    arg("--database-url", help="AGE server URL (default: $ADTQUERY_DATABASE_URL, else local)"),
+    arg("--insecure", action="store_true", help="allow a non-loopback --host without auth"),
+)
+def serve(args: argparse.Namespace) -> int:
+    from adtquery.db.connect import database_url
+    from adtquery.server import serve  # starlette and uvicorn load only for this command
+
+    try:
+        serve.check_bind(args.host, args.insecure)  # before a local server is provisioned
+        serve.run(
+            host=args.host,
+            port=args.port,
+            database_url=database_url(args.database_url),
+            insecure=args.insecure,
+        )
+    except ValueError as error:  # a refused --host
+        print(error, file=sys.stderr)
+        return 2
     return 0
 
 

@@ -2,10 +2,13 @@
 
 `run` is the terminal side (prompt, history, highlighting, meta-commands); `respond` computes what
 a query shows and `is_complete` decides when Enter submits, both pure functions tested without a
-terminal. Running queries against a database belongs in `respond`.
+terminal. Running queries against a database belongs in `respond`: given a connection, it shows
+the first rows below the translation.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
 from prompt_toolkit.application import get_app
@@ -14,18 +17,25 @@ from prompt_toolkit.filters import Condition
 from prompt_toolkit.history import FileHistory
 from prompt_toolkit.lexers import PygmentsLexer
 
+from adtquery.analyze import ShapeKind
 from adtquery.cli import describe
 from adtquery.cli.highlight import AdtLexer
-from adtquery.compiler import compile_query
+from adtquery.cli.main import fetch_rows, format_table
+from adtquery.compiler import CompiledQuery, compile_query
 from adtquery.db.local import default_home
-from adtquery.errors import QueryError
-from adtquery.parse import parse
+from adtquery.errors import AdtError, QueryError
+from adtquery.parser import parse
+
+if TYPE_CHECKING:
+    import psycopg
 
 PROMPT = "adt> "
 CONTINUATION = "...> "
 GREETING = "adtquery REPL: Enter submits a complete query; .help lists the commands, exit leaves."
+SHOWN_ROWS = 100  # with a database: the rows shown of a longer result
 HELP = """\
-Type an ADT query; Enter on a complete query (or on an empty line) shows its translation.
+Type an ADT query; Enter on a complete query (or on an empty line) shows its translation and,
+with a database, its first rows.
   .sql         show the paged SQL too, or stop showing it
   .help        this text
   exit, quit   leave (Ctrl-D too); Ctrl-C clears the input"""
@@ -48,21 +58,41 @@ def is_complete(text: str) -> bool:
     return True
 
 
-def respond(text: str, show_sql: bool) -> str:
-    """What the REPL shows for a query: its translation, or the error with a caret."""
+def respond(text: str, show_sql: bool, conn: psycopg.Connection | None = None) -> str:
+    """What the REPL shows for a query: its translation, or the error with a caret; with `conn`,
+    the first rows too (or why there are none)."""
+    # rstrip: the empty line that submitted an incomplete query is not where its error is.
+    text = text.rstrip()
     try:
-        # rstrip: the empty line that submitted an incomplete query is not where its error is.
-        compiled = compile_query(text.rstrip())
+        compiled = compile_query(text)
     except QueryError as error:
         return error.render()
-    return describe(compiled, sql=show_sql)
+    shown = describe(compiled, sql=show_sql)
+    if conn is None:
+        return shown
+    return f"{shown}\n-- rows\n{_rows(conn, text, compiled)}"
 
 
-def run() -> None:
-    """Read queries until `exit`, `quit` or Ctrl-D; history lives in the adtquery home."""
+def _rows(conn: psycopg.Connection, text: str, compiled: CompiledQuery) -> str:
+    import psycopg
+
+    try:
+        rows, more = fetch_rows(conn, text, limit=SHOWN_ROWS)
+    except AdtError as error:
+        return f"{error.code}: {error}"
+    except psycopg.Error as error:
+        return f"database error: {str(error).strip()}"
+    return format_table(rows, count=compiled.shape is ShapeKind.COUNT, more=more)
+
+
+def run(conn: psycopg.Connection | None = None) -> None:
+    """Read queries until `exit`, `quit` or Ctrl-D; history lives in the adtquery home. With
+    `conn`, each query also runs there."""
     session = _session()
     show_sql = False
     print(GREETING)
+    if conn is not None:
+        print(f"Queries run on database {conn.info.dbname} at {conn.info.host}:{conn.info.port}.")
     while True:
         try:
             text = session.prompt(PROMPT)
@@ -81,7 +111,7 @@ def run() -> None:
         elif command.startswith("."):
             print(f"unknown command {text.strip()}; .help lists the commands")
         elif command:
-            print(respond(text, show_sql))
+            print(respond(text, show_sql, conn))
 
 
 def _session() -> PromptSession[str]:

@@ -66,10 +66,16 @@ def query_page(
     return QueryPage(page.rows, token)
 
 
-def sql_params(compiled: CompiledQuery, model_sets: dict[str, list[str]]) -> dict[str, str]:
-    """Values for the paged SQL: each parameter as agtype JSON text."""
-    values: dict[str, Any] = {**compiled.params, **model_sets}
-    return {name: json.dumps(value, ensure_ascii=False) for name, value in values.items()}
+def sql_params(
+    compiled: CompiledQuery, model_sets: dict[str, list[str]]
+) -> dict[str, str | list[str]]:
+    """Values for the paged SQL: each parameter as agtype JSON text, a model set as an array."""
+    values: dict[str, str | list[str]] = {
+        name: json.dumps(value, ensure_ascii=False) for name, value in compiled.params.items()
+    }
+    for name, models in model_sets.items():
+        values[name] = [json.dumps(model, ensure_ascii=False) for model in models]
+    return values
 
 
 def run_cypher(

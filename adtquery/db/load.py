@@ -32,7 +32,7 @@ def insert_relationships(conn: psycopg.Connection, relationships: list[dict[str,
     conn.execute(
         f'INSERT INTO {GRAPH}."{RELATIONSHIP_LABEL}" (start_id, end_id, properties) '
         "SELECT s.id, t.id, r.value::text::ag_catalog.agtype "
-        "FROM json_array_elements(%s::json) r "
+        "FROM jsonb_array_elements(%s::jsonb) r "
         f'JOIN {GRAPH}."{TWIN_LABEL}" s '
         f"ON {_DTID.format('s')} = (r.value -> '$sourceId')::text::ag_catalog.agtype "
         f'JOIN {GRAPH}."{TWIN_LABEL}" t '

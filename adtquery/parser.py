@@ -12,7 +12,7 @@ from lark.tree import Meta
 
 from adtquery import ast
 from adtquery.errors import QueryError, Span, span_at
-from adtquery.grammar import parser
+from adtquery.grammar import lark_parser
 from adtquery.syntax_messages import describe_expected, describe_found
 
 MAX_QUERY_LENGTH = 8000
@@ -28,7 +28,7 @@ def parse(text: str) -> ast.Query:
             span=span_at(text, MAX_QUERY_LENGTH, len(text)),
         )
     try:
-        tree = parser().parse(text)
+        tree = lark_parser().parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
     try:

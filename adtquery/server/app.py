@@ -1,0 +1,109 @@
+"""The Starlette app: routes, middleware, error handlers and the database pools' lifetime."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import anyio.to_thread
+import psycopg
+import psycopg_pool
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+
+from adtquery.db import routes as event_routes
+from adtquery.db.schema import SESSION_SETUP, ensure_schema
+from adtquery.errors import AdtError
+from adtquery.server import routes
+from adtquery.server.access import AccessLogMiddleware
+from adtquery.server.auth import LoopbackOnlyMiddleware
+from adtquery.server.errors import (
+    handle_adt_error,
+    handle_data_error,
+    handle_http_error,
+    handle_unexpected,
+)
+from adtquery.server.rawpath import RawPathMiddleware
+from adtquery.server.state import ServerState
+from adtquery.server.versions import ApiVersionMiddleware
+
+TOKEN_SECRET_ENV = "ADTQUERY_TOKEN_SECRET"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    # Continuation tokens are signed with this. Unset, each process draws its own, so tokens die
+    # with the process and do not work across instances: multi-instance deployments must set
+    # ADTQUERY_TOKEN_SECRET to one shared value.
+    token_secret: bytes | None = None
+    allow_remote: bool = False
+    pool_size: int = 10
+
+
+def token_secret(settings: Settings) -> bytes:
+    if settings.token_secret:
+        return settings.token_secret
+    if value := os.environ.get(TOKEN_SECRET_ENV):
+        return value.encode()
+    return secrets.token_bytes(32)
+
+
+async def _configure(conn: psycopg.AsyncConnection) -> None:
+    await conn.execute(SESSION_SETUP)
+
+
+def _configure_sync(conn: psycopg.Connection) -> None:
+    conn.execute(SESSION_SETUP)
+
+
+def _ensure_schema(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        ensure_schema(conn)
+        event_routes.ensure_table(conn)
+
+
+def create_app(settings: Settings) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        url = settings.database_url
+        await anyio.to_thread.run_sync(_ensure_schema, url)
+        # autocommit: handlers open explicit transactions; configure must not leave one open.
+        options = {"autocommit": True}
+        pool = psycopg_pool.AsyncConnectionPool(
+            url, kwargs=options, configure=_configure, max_size=settings.pool_size, open=False
+        )
+        query_pool = psycopg_pool.ConnectionPool(
+            url, kwargs=options, configure=_configure_sync, max_size=settings.pool_size, open=False
+        )
+        await pool.open(wait=True)
+        try:
+            await anyio.to_thread.run_sync(lambda: query_pool.open(wait=True))
+            app.state.adt = ServerState(pool, query_pool, token_secret(settings))
+            yield
+        finally:
+            await anyio.to_thread.run_sync(query_pool.close)
+            await pool.close()
+
+    middleware = [
+        Middleware(AccessLogMiddleware),
+        Middleware(LoopbackOnlyMiddleware, allow_remote=settings.allow_remote),
+        Middleware(RawPathMiddleware),
+        Middleware(ApiVersionMiddleware),
+    ]
+    handlers = {
+        AdtError: handle_adt_error,
+        HTTPException: handle_http_error,
+        psycopg.DataError: handle_data_error,
+        Exception: handle_unexpected,
+    }
+    return Starlette(
+        routes=routes.ALL,
+        middleware=middleware,
+        exception_handlers=handlers,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
