@@ -21,9 +21,14 @@ def extends_of(dtdl: dict[str, Any]) -> list[str]:
     return [item["@id"] if isinstance(item, dict) else item for item in items]
 
 
-def insert_models(
-    conn: psycopg.Connection, models: Iterable[dict[str, Any]], uploaded: str
-) -> None:
+INSERT_MODELS = (
+    f"INSERT INTO {_MODELS} (properties) "
+    "SELECT value::text::ag_catalog.agtype FROM json_array_elements(%s::json)"
+)
+
+
+def model_rows(models: Iterable[dict[str, Any]], uploaded: str) -> str:
+    """The INSERT_MODELS parameter: Model vertex properties for each DTDL document, as JSON."""
     rows = [
         {
             "id": dtdl["@id"],
@@ -34,11 +39,13 @@ def insert_models(
         }
         for dtdl in models
     ]
-    conn.execute(
-        f"INSERT INTO {_MODELS} (properties) "
-        "SELECT value::text::ag_catalog.agtype FROM json_array_elements(%s::json)",
-        (json.dumps(rows, ensure_ascii=False),),
-    )
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def insert_models(
+    conn: psycopg.Connection, models: Iterable[dict[str, Any]], uploaded: str
+) -> None:
+    conn.execute(INSERT_MODELS, (model_rows(models, uploaded),))
 
 
 def extends_graph(conn: psycopg.Connection) -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import psycopg
 
-from adtquery.db.models import extends_of
+from adtquery.db.models import INSERT_MODELS, extends_of, model_rows
 from adtquery.schema import GRAPH, MODEL_LABEL
 
 _MODELS = f'{GRAPH}."{MODEL_LABEL}"'
@@ -57,21 +57,7 @@ async def get(conn: psycopg.AsyncConnection, model_id: str) -> StoredModel | Non
 async def insert(
     conn: psycopg.AsyncConnection, documents: list[dict[str, Any]], uploaded: str
 ) -> None:
-    rows = [
-        {
-            "id": dtdl["@id"],
-            "model": dtdl,
-            "extends": extends_of(dtdl),
-            "uploadTime": uploaded,
-            "decommissioned": False,
-        }
-        for dtdl in documents
-    ]
-    await conn.execute(
-        f"INSERT INTO {_MODELS} (properties) "
-        "SELECT value::text::ag_catalog.agtype FROM json_array_elements(%s::json)",
-        (json.dumps(rows, ensure_ascii=False),),
-    )
+    await conn.execute(INSERT_MODELS, (model_rows(documents, uploaded),))
 
 
 async def decommission(conn: psycopg.AsyncConnection, model: StoredModel) -> None:
