@@ -379,6 +379,12 @@ class _Analyzer:
             self.property(node.path, scope)
         elif isinstance(node, ast.ArrayContains):
             ref = self.property(node.path, scope)
+            if isinstance(node.value, ast.Null):
+                raise self.error(
+                    "ARRAY_CONTAINS looks for a string, a number or a boolean, not null",
+                    "null-in-list",
+                    node.value.span,
+                )
             if self.collections[ref.collection] is Kind.RELATIONSHIP:
                 raise self.error(
                     "ARRAY_CONTAINS does not search relationship properties",

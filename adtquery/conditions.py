@@ -176,16 +176,19 @@ class ConditionWriter:
 
     def compare_paths(self, left: ast.Path, op: ast.Comparator, right: ast.Path) -> str:
         a, b = self.path_value(left), self.path_value(right)
-        core = _compare(a, op, b)
         if op is ast.Comparator.EQ:
-            return core
-        guards = (self.is_string, self.is_number, self.is_bool)
+            # Not `a = b`: PostgreSQL may hash-join on it, and AGE hashes 70 and 70.0 apart.
+            return f"{a} <= {b} AND {b} <= {a}"
+        guards = [self.is_string, self.is_number, self.is_bool]
+        if op is ast.Comparator.NE:  # objects and arrays have equality, but no order
+            guards += [self.is_map, self.is_list]
         same_type = " OR ".join(f"{g(a)} AND {g(b)}" for g in guards)
-        return f"{core} AND ({same_type})"
+        return f"{_compare(a, op, b)} AND ({same_type})"
 
     def in_list(self, expr: ast.InList, positive: bool) -> str:
         x = self.path_value(expr.operand)
-        items = [self.param(value.value) for value in expr.values]  # type: ignore[union-attr]
+        values = [v.value for v in expr.values if not isinstance(v, ast.Null)]
+        items = [self.param(value) for value in _number_twins(values)]
         if expr.negated == positive:
             # NIN: defined, and equal to none of the values.
             return f"NOT {self.d.one_of(x, items)}" if items else f"{x} IS NOT NULL"
@@ -237,10 +240,7 @@ class ConditionWriter:
     def array_contains(self, expr: ast.ArrayContains, positive: bool) -> str:
         x = self.path_value(expr.path)
         value = expr.value.value if not isinstance(expr.value, ast.Null) else None
-        # AGE's list membership tells 1 from 1.0; ADT's equality does not.
-        candidates = [value]
-        if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
-            candidates = [int(value), float(value)]
+        candidates = _number_twins([value])
         found = " OR ".join(self.d.member(self.param(c), x) for c in candidates)
         found = f"({found})" if len(candidates) > 1 else found
         found = found if positive else f"NOT {found}"
@@ -253,6 +253,22 @@ class ConditionWriter:
         if expr.exact:
             return f"{model} = {self.param(expr.model)}"
         return self.d.in_set(model, self.model_sets.add(expr.model))
+
+
+def _number_twins(values: list[object]) -> list[object]:
+    """Each whole number as both 2 and 2.0: AGE's list membership and hashing tell them apart,
+    ADT's equality does not."""
+    result: list[object] = []
+    for value in values:
+        # Beyond 2**53 a float is no longer exact, and AGE keeps integers to 64 bits.
+        whole = (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and abs(value) < 2**53
+            and value == int(value)
+        )
+        result += [int(value), float(value)] if whole else [value]  # type: ignore[arg-type]
+    return result
 
 
 def _compare(x: str, op: ast.Comparator, y: str) -> str:
