@@ -334,25 +334,49 @@ def start_repl(args: argparse.Namespace) -> int:
 
 @command(
     "serve",
-    "serve the Azure Digital Twins REST API (loopback only unless --insecure)",
+    "serve the Azure Digital Twins REST API (loopback only unless --auth jwt or --insecure)",
     arg("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"),
     arg("--port", type=int, default=8000, help="port to listen on (default 8000)"),
     arg("--database-url", help="AGE server URL (default: $ADTQUERY_DATABASE_URL, else local)"),
     arg("--insecure", action="store_true", help="allow a non-loopback --host without auth"),
+    arg(
+        "--auth",
+        choices=("none", "jwt"),
+        help="none: any token, loopback only; jwt: verify bearer JWTs (default $ADTQUERY_AUTH, "
+        "else none)",
+    ),
+    arg("--jwt-issuer", metavar="ISS", help="required iss claim ($ADTQUERY_JWT_ISSUER)"),
+    arg(
+        "--jwt-audience",
+        metavar="AUD",
+        action="append",
+        help="accepted aud claim, repeatable ($ADTQUERY_JWT_AUDIENCE, comma-separated)",
+    ),
+    arg("--jwt-public-key", metavar="FILE", help="PEM public key ($ADTQUERY_JWT_PUBLIC_KEY)"),
+    arg("--jwt-jwks", metavar="FILE", help="JWKS file, keys chosen by kid ($ADTQUERY_JWT_JWKS)"),
 )
 def serve(args: argparse.Namespace) -> int:
     from adtquery.db.connect import database_url
     from adtquery.server import serve  # starlette and uvicorn load only for this command
 
     try:
-        serve.check_bind(args.host, args.insecure)  # before a local server is provisioned
+        # Keys and the bind are checked before a local server is provisioned.
+        jwt = serve.load_auth(
+            args.auth,
+            issuer=args.jwt_issuer,
+            audience=args.jwt_audience,
+            public_key=args.jwt_public_key,
+            jwks=args.jwt_jwks,
+        )
+        serve.check_bind(args.host, args.insecure, authenticated=jwt is not None)
         serve.run(
             host=args.host,
             port=args.port,
             database_url=database_url(args.database_url),
             insecure=args.insecure,
+            jwt=jwt,
         )
-    except ValueError as error:  # a refused --host
+    except ValueError as error:  # a refused --host, or auth settings or keys that cannot work
         print(error, file=sys.stderr)
         return 2
     return 0

@@ -20,7 +20,7 @@ from adtquery.db.schema import SESSION_SETUP, ensure_schema
 from adtquery.errors import AdtError
 from adtquery.server import routes
 from adtquery.server.access import AccessLogMiddleware
-from adtquery.server.auth import LoopbackOnlyMiddleware
+from adtquery.server.auth import JwtAuthMiddleware, JwtVerifier, LoopbackOnlyMiddleware
 from adtquery.server.errors import (
     handle_adt_error,
     handle_data_error,
@@ -43,6 +43,7 @@ class Settings:
     token_secret: bytes | None = None
     allow_remote: bool = False
     pool_size: int = 10
+    jwt: JwtVerifier | None = None  # `--auth jwt`: every request but /healthz needs a valid token
 
 
 def token_secret(settings: Settings) -> bytes:
@@ -89,9 +90,14 @@ def create_app(settings: Settings) -> Starlette:
             await anyio.to_thread.run_sync(query_pool.close)
             await pool.close()
 
+    guard = (
+        Middleware(JwtAuthMiddleware, verifier=settings.jwt)
+        if settings.jwt is not None
+        else Middleware(LoopbackOnlyMiddleware, allow_remote=settings.allow_remote)
+    )
     middleware = [
         Middleware(AccessLogMiddleware),
-        Middleware(LoopbackOnlyMiddleware, allow_remote=settings.allow_remote),
+        guard,
         Middleware(RawPathMiddleware),
         Middleware(ApiVersionMiddleware),
     ]

@@ -7,15 +7,25 @@ import logging
 import uvicorn
 
 from adtquery.server.app import Settings, create_app
-from adtquery.server.auth import check_bind
+from adtquery.server.auth import JwtVerifier, check_bind, load_auth
+
+__all__ = ["check_bind", "load_auth", "run"]
 
 
 def run(
-    *, host: str, port: int, database_url: str, insecure: bool = False, log_level: str = "info"
+    *,
+    host: str,
+    port: int,
+    database_url: str,
+    insecure: bool = False,
+    jwt: JwtVerifier | None = None,
+    log_level: str = "info",
 ) -> None:
-    check_bind(host, insecure)
+    """Serve until SIGINT/SIGTERM. `jwt` (from `load_auth`, keys already read) turns on token
+    checks; without it only loopback is served, unless `insecure`."""
+    check_bind(host, insecure, authenticated=jwt is not None)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    app = create_app(Settings(database_url=database_url, allow_remote=insecure))
+    app = create_app(Settings(database_url=database_url, allow_remote=insecure, jwt=jwt))
     # uvicorn stops accepting on SIGINT/SIGTERM, lets requests in flight finish (up to the
     # timeout), then runs the lifespan shutdown that closes the pools.
     config = uvicorn.Config(
