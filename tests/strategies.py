@@ -200,9 +200,8 @@ def mutated_queries(draw: st.DrawFn) -> str:
 
 # Queries that pass analysis ---------------------------------------------------------------------
 # Built to satisfy every rule in analyze.py, so that the Cypher and SQL generators see variety.
-# Null inside IN lists is left out: analysis refuses it. The helpers take `draw` and build no
-# strategies per draw,
-# which keeps generation fast.
+# Null inside IN lists and in ARRAY_CONTAINS is left out: analysis refuses it. The helpers take
+# `draw` and build no strategies per draw, which keeps generation fast.
 
 _TWIN_SYSTEM_KEYS = st.sampled_from(
     [("$dtId",), ("$etag",), ("$metadata", "$model"), ("$metadata", "$lastUpdateTime"),
@@ -276,7 +275,8 @@ def _predicate(draw: st.DrawFn, scope: _Scope) -> ast.Expr:
     if kind == 5:
         return ast.StringMatch(draw(st.sampled_from(ast.StringFunction)), path, draw(st.text()))
     if kind == 6:
-        return ast.ArrayContains(_path(draw, scope, twin_only=True), draw(literals))
+        value = draw(st.one_of(strings, numbers, booleans))
+        return ast.ArrayContains(_path(draw, scope, twin_only=True), value)
     # With one collection, IS_OF_MODEL may leave its collection out.
     collections = [None, *scope.named_twins] if scope.single else scope.named_twins
     return ast.IsOfModel(draw(st.sampled_from(collections)), draw(st.text()), draw(st.booleans()))
