@@ -6,12 +6,14 @@ import contextlib
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from adtquery.db import local
+from adtquery.db.execute import query_page
 from adtquery.db.schema import SESSION_SETUP, ensure_schema
 
 
@@ -43,6 +45,23 @@ def schema_url(server_url: str) -> Iterator[str]:
     """A database of the module's own, so each module knows exactly what is stored."""
     with throwaway_database(server_url) as url:
         yield url
+
+
+def all_pages(
+    conn: psycopg.Connection, query: str, size: int, *, max_pages: int = 500
+) -> list[list[dict[str, Any]]]:
+    """Every page of POST /query, the SDK's way: the query again with each token."""
+    pages = []
+    token = None
+    while True:
+        page = query_page(
+            conn, query=query, continuation_token=token, page_size=size, secret=b"tests"
+        )
+        pages.append(page.rows)
+        token = page.continuation_token
+        if token is None:
+            return pages
+        assert len(pages) < max_pages, "paging does not end"
 
 
 def connect(url: str) -> psycopg.Connection:

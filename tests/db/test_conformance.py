@@ -18,15 +18,14 @@ import psycopg
 import pytest
 
 from adtquery.compiler import compile_query
-from adtquery.db.execute import query_page, run_cypher
+from adtquery.db.execute import run_cypher
 from adtquery.db.models import resolve_model_sets
 from tests import reference
 from tests.db import conformance_graph
-from tests.db.conftest import connect
+from tests.db.conftest import all_pages, connect
 
 pytestmark = pytest.mark.db
 
-SECRET = b"conformance-secret"
 PAGE_SIZE = 3
 
 ROOMS = "['room-101', 'room-102', 'room-201', 'room-202', 'room-301', 'room-302']"
@@ -912,21 +911,6 @@ def conn(schema_url: str) -> Iterator[psycopg.Connection]:
         connection.execute("SET statement_timeout = '20s'")
         conformance_graph.load(connection)
         yield connection
-
-
-def all_pages(conn: psycopg.Connection, query: str, size: int) -> list[list[dict[str, Any]]]:
-    """Every page of POST /query, the SDK's way: the query again with each token."""
-    pages = []
-    token = None
-    while True:
-        page = query_page(
-            conn, query=query, continuation_token=token, page_size=size, secret=SECRET
-        )
-        pages.append(page.rows)
-        token = page.continuation_token
-        if token is None:
-            return pages
-        assert len(pages) < 500, "paging does not end"
 
 
 def oracle(query: str, *, apply_top: bool = True, **options: Any) -> list[dict[str, Any]]:

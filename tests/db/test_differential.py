@@ -30,16 +30,15 @@ from hypothesis import strategies as st
 
 from adtquery import ast, to_text
 from adtquery.compiler import compile_query
-from adtquery.db.execute import query_page, run_cypher
+from adtquery.db.execute import run_cypher
 from adtquery.db.load import insert_relationships, insert_twins
 from adtquery.db.models import insert_models, resolve_model_sets
 from adtquery.schema import GRAPH, MODEL_LABEL, RELATIONSHIP_LABEL, TWIN_LABEL
 from tests import reference
-from tests.db.conftest import connect
+from tests.db.conftest import all_pages, connect
 
 pytestmark = pytest.mark.db
 
-SECRET = b"differential-secret"
 # ADTQUERY_DIFFERENTIAL_EXAMPLES=1000 explores further (the database stays the same one).
 MAX_EXAMPLES = int(
     os.environ.get("ADTQUERY_DIFFERENTIAL_EXAMPLES") or (60 if os.environ.get("CI") else 40)
@@ -357,23 +356,6 @@ def _load(conn: psycopg.Connection, graph: dict[str, Any]) -> None:
         insert_models(conn, dtdl, "2024-01-01T00:00:00Z")
 
 
-def _all_pages(
-    conn: psycopg.Connection, query: str, size: int, rows: int
-) -> list[list[dict[str, Any]]]:
-    """Every page; `rows` (how many the oracle expects) bounds how many pages there can be."""
-    pages = []
-    token = None
-    while True:
-        page = query_page(
-            conn, query=query, continuation_token=token, page_size=size, secret=SECRET
-        )
-        pages.append(page.rows)
-        token = page.continuation_token
-        if token is None:
-            return pages
-        assert len(pages) <= rows, "more pages than rows: paging does not end"
-
-
 def _check(rows: list[dict[str, Any]], expected: list[dict[str, Any]], top: int | None) -> None:
     if top is None:
         assert reference.canonical(rows) == reference.canonical(expected)
@@ -411,7 +393,8 @@ def test_age_agrees_with_the_reference(
         )
         # A few MATCH patterns find thousands of paths: at most 40 pages, each page re-runs.
         size = max(page_size, -(-len(expected) // 40))
-        pages = _all_pages(conn, query, size, len(expected))
+        # the oracle's row count bounds the pages there can be
+        pages = all_pages(conn, query, size, max_pages=len(expected) + 1)
         assert all(pages[1:]), "a page after the first is empty"
         assert all(len(page) <= size for page in pages)
         note(f"query_page, {size} a page")
