@@ -63,17 +63,11 @@ async def write(
 ) -> Document:
     """Store `change(source, target, current)` (each None when absent; it may raise to refuse).
 
-    `target_id` None keeps the current target. A concurrent create of the same id loses on the
-    unique index and runs once more, now seeing the winner's row.
+    `target_id` None keeps the current target.
     """
-    for attempt in range(2):
-        try:
-            async with conn.transaction():
-                return await _write(conn, source_id, rel_id, target_id, change)
-        except psycopg.errors.UniqueViolation:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    return await twins.in_transaction_retrying_a_lost_create(
+        conn, lambda: _write(conn, source_id, rel_id, target_id, change)
+    )
 
 
 async def _write(

@@ -9,7 +9,7 @@ stored properties are the twin document exactly as GET returns it ($dtId, $etag,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -60,40 +60,51 @@ async def locked(
     return None if row is None else (row[0], json.loads(row[1]))
 
 
+async def in_transaction_retrying_a_lost_create(
+    conn: psycopg.AsyncConnection, work: Callable[[], Awaitable[Document]]
+) -> Document:
+    """Run `work` in a transaction; once more if a concurrent create won the unique index.
+
+    Two creates of one new id race past the row lock (there is no row yet); the unique index
+    stops the second, which then runs again and sees the first one's row.
+    """
+    for attempt in range(2):
+        try:
+            async with conn.transaction():
+                return await work()
+        except psycopg.errors.UniqueViolation:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
 async def write(
     conn: psycopg.AsyncConnection,
     twin_id: str,
     change: Callable[[Document | None], Document],
 ) -> Document:
-    """Replace (or create) the twin with `change(current)`, which may raise to refuse.
+    """Replace (or create) the twin with `change(current)`, which may raise to refuse."""
 
-    Two creates of one new id race past the lock (there is no row yet); the unique index stops
-    the second, which then runs again and sees the first one's twin.
-    """
-    for attempt in range(2):
-        try:
-            async with conn.transaction():
-                current = await locked(conn, twin_id)
-                document = change(None if current is None else current[1])
-                if current is None:
-                    cursor = await conn.execute(
-                        f"INSERT INTO {TWINS} (properties) VALUES (%s::text::ag_catalog.agtype) "
-                        f"RETURNING {DOCUMENT}",
-                        (_agtype(document),),
-                    )
-                else:
-                    cursor = await conn.execute(
-                        f"UPDATE {TWINS} SET properties = %s::text::ag_catalog.agtype "
-                        f"WHERE id = %s::ag_catalog.graphid RETURNING {DOCUMENT}",
-                        (_agtype(document), current[0]),
-                    )
-                row = await cursor.fetchone()
-                assert row is not None
-                return json.loads(row[0])  # type: ignore[no-any-return]
-        except psycopg.errors.UniqueViolation:
-            if attempt:
-                raise
-    raise AssertionError("unreachable")
+    async def work() -> Document:
+        current = await locked(conn, twin_id)
+        document = change(None if current is None else current[1])
+        if current is None:
+            cursor = await conn.execute(
+                f"INSERT INTO {TWINS} (properties) VALUES (%s::text::ag_catalog.agtype) "
+                f"RETURNING {DOCUMENT}",
+                (_agtype(document),),
+            )
+        else:
+            cursor = await conn.execute(
+                f"UPDATE {TWINS} SET properties = %s::text::ag_catalog.agtype "
+                f"WHERE id = %s::ag_catalog.graphid RETURNING {DOCUMENT}",
+                (_agtype(document), current[0]),
+            )
+        row = await cursor.fetchone()
+        assert row is not None
+        return json.loads(row[0])  # type: ignore[no-any-return]
+
+    return await in_transaction_retrying_a_lost_create(conn, work)
 
 
 async def delete(
