@@ -15,7 +15,6 @@ import contextlib
 import json
 import secrets
 import sys
-import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from importlib import metadata
@@ -29,8 +28,6 @@ from adtquery.errors import AdtError, QueryError
 
 if TYPE_CHECKING:
     import psycopg
-
-    from adtquery.db.importer import ImportSummary
 
 Handler = Callable[[argparse.Namespace], int]
 Argument = tuple[tuple[str, ...], dict[str, Any]]
@@ -175,26 +172,6 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
-class _ImportProgress:
-    """Counts on one line of stderr, rewritten after every batch (a terminal only)."""
-
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
-
-    def __call__(self, summary: ImportSummary) -> None:
-        elapsed = time.perf_counter() - self.started
-        print(
-            f"\r{summary.models:,} models, {summary.twins:,} twins, "
-            f"{summary.relationships:,} relationships ({elapsed:.0f} s)",
-            end="",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    def clear(self) -> None:
-        print("\r\033[K", end="", file=sys.stderr, flush=True)
-
-
 _DATABASE_URL = arg(
     "--database-url",
     metavar="URL",
@@ -252,12 +229,16 @@ def db_status(args: argparse.Namespace) -> int:
 
 @command(
     "import",
-    "import a file in ADT's import format (NDJSON) in one transaction: all of it, or nothing",
+    "import a file in ADT's import format (NDJSON), as an import job does: entities that fail "
+    "are reported and skipped",
     arg("file", metavar="FILE", help="the NDJSON file, or - to read it from standard input"),
+    arg("--log", metavar="PATH", help="also write ADT's output log (NDJSON) to PATH"),
     _DATABASE_URL,
 )
 def import_file(args: argparse.Namespace) -> int:
-    from adtquery.db.importer import import_ndjson
+    from pathlib import Path
+
+    from adtquery.cli import importing
 
     source: Any = contextlib.nullcontext(sys.stdin.buffer)
     if args.file != "-":
@@ -266,22 +247,13 @@ def import_file(args: argparse.Namespace) -> int:
         except OSError as error:
             print(f"adtquery import: {error}", file=sys.stderr)
             return 2
-    with source as lines, database(args.database_url) as conn:
-        progress = _ImportProgress() if sys.stderr.isatty() else None
-        started = time.perf_counter()
-        try:
-            summary = import_ndjson(conn, lines, progress=progress)
-        finally:
-            if progress is not None:
-                progress.clear()
-    elapsed = time.perf_counter() - started
-    total = summary.models + summary.twins + summary.relationships
-    print(
-        f"Imported {summary.models:,} models, {summary.twins:,} twins and "
-        f"{summary.relationships:,} relationships in {elapsed:.1f} s "
-        f"({total / max(elapsed, 1e-6):,.0f} per second)."
-    )
-    return 0
+    log = Path(args.log) if args.log else None
+    with source as stream, database(args.database_url) as conn:
+        result, seconds = importing.import_file(
+            conn, stream, log_path=log, show_progress=sys.stderr.isatty()
+        )
+    print(importing.summary(result, seconds))
+    return 1 if result.checkpoint.failed else 0
 
 
 @command(
@@ -354,8 +326,16 @@ def start_repl(args: argparse.Namespace) -> int:
     ),
     arg("--jwt-public-key", metavar="FILE", help="PEM public key ($ADTQUERY_JWT_PUBLIC_KEY)"),
     arg("--jwt-jwks", metavar="FILE", help="JWKS file, keys chosen by kid ($ADTQUERY_JWT_JWKS)"),
+    arg(
+        "--data-dir",
+        metavar="DIR",
+        help="import jobs read and write file: URIs inside DIR only (default: the current "
+        "directory)",
+    ),
 )
 def serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from adtquery.db.connect import database_url
     from adtquery.server import serve  # starlette and uvicorn load only for this command
 
@@ -375,6 +355,7 @@ def serve(args: argparse.Namespace) -> int:
             database_url=database_url(args.database_url),
             insecure=args.insecure,
             jwt=jwt,
+            data_dir=Path(args.data_dir) if args.data_dir else None,
         )
     except ValueError as error:  # a refused --host, or auth settings or keys that cannot work
         print(error, file=sys.stderr)

@@ -33,7 +33,7 @@ class Models:
     Documents are kept and returned as they were uploaded: treat them as read-only.
     """
 
-    __slots__ = ("_documents", "_extends", "_interfaces", "_referrers", "_views")
+    __slots__ = ("_documents", "_extends", "_interfaces", "_is_a_cache", "_referrers", "_views")
 
     def __init__(self, documents: Mapping[str, dict[str, Any]]) -> None:
         """A set from stored documents, trusted to have passed `add` once; each is parsed
@@ -52,6 +52,7 @@ class Models:
         self._documents = documents
         self._interfaces = interfaces
         self._views: dict[str, instances.View] = {}
+        self._is_a_cache: dict[tuple[str, str], bool] = {}  # a bulk import asks a few pairs often
         self._referrers: dict[str, list[str]] | None = None
         self._extends: dict[str, tuple[str, ...]] | None = None
 
@@ -234,7 +235,11 @@ class Models:
         instances.check_relationship(content, properties, view.scope)
 
     def _is_a(self, model_id: str, wanted: str) -> bool:
-        return any(is_version_of(m, wanted) for m in ancestry(self.extends(), model_id))
+        known = self._is_a_cache.get((model_id, wanted))
+        if known is None:
+            known = any(is_version_of(m, wanted) for m in ancestry(self.extends(), model_id))
+            self._is_a_cache[model_id, wanted] = known
+        return known
 
     def _view(self, model_id: str, blame: str) -> instances.View:
         view = self._views.get(model_id)

@@ -6,7 +6,8 @@ import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import anyio.to_thread
 import psycopg
@@ -15,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
+from adtquery.db import jobs
 from adtquery.db import routes as event_routes
 from adtquery.db.schema import SESSION_SETUP, ensure_schema
 from adtquery.errors import AdtError
@@ -27,6 +29,7 @@ from adtquery.server.errors import (
     handle_http_error,
     handle_unexpected,
 )
+from adtquery.server.jobrunner import JobRunner
 from adtquery.server.rawpath import RawPathMiddleware
 from adtquery.server.state import ServerState
 from adtquery.server.versions import ApiVersionMiddleware
@@ -44,6 +47,8 @@ class Settings:
     allow_remote: bool = False
     pool_size: int = 10
     jwt: JwtVerifier | None = None  # `--auth jwt`: every request but /healthz needs a valid token
+    data_dir: Path = field(default_factory=Path.cwd)  # import jobs' file: URIs stay inside it
+    run_jobs: bool = True  # this process runs import and delete jobs in the background
 
 
 def token_secret(settings: Settings) -> bytes:
@@ -66,6 +71,7 @@ def _ensure_schema(url: str) -> None:
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_schema(conn)
         event_routes.ensure_table(conn)
+        jobs.ensure_table(conn)
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -82,11 +88,19 @@ def create_app(settings: Settings) -> Starlette:
             url, kwargs=options, configure=_configure_sync, max_size=settings.pool_size, open=False
         )
         await pool.open(wait=True)
+        runner = None
         try:
             await anyio.to_thread.run_sync(lambda: query_pool.open(wait=True))
-            app.state.adt = ServerState(pool, query_pool, token_secret(settings))
+            runner = JobRunner(url, settings.data_dir) if settings.run_jobs else None
+            app.state.adt = ServerState(
+                pool, query_pool, token_secret(settings), settings.data_dir, runner
+            )
+            if runner is not None:
+                runner.start()
             yield
         finally:
+            if runner is not None:
+                await anyio.to_thread.run_sync(runner.stop)
             await anyio.to_thread.run_sync(query_pool.close)
             await pool.close()
 

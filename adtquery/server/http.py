@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 from urllib.parse import unquote
 
@@ -52,10 +51,6 @@ def page_size(request: Request) -> int | None:
     if size < 1:
         raise invalid(f"max-items-per-page must be a positive integer, not {value!r}.")
     return size
-
-
-def new_etag() -> str:
-    return f'W/"{uuid.uuid4()}"'
 
 
 def if_match(request: Request) -> str | None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from pathlib import Path
 
 import uvicorn
 
@@ -19,13 +21,17 @@ def run(
     database_url: str,
     insecure: bool = False,
     jwt: JwtVerifier | None = None,
+    data_dir: Path | None = None,
     log_level: str = "info",
 ) -> None:
     """Serve until SIGINT/SIGTERM. `jwt` (from `load_auth`, keys already read) turns on token
     checks; without it only loopback is served, unless `insecure`."""
     check_bind(host, insecure, authenticated=jwt is not None)
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
-    app = create_app(Settings(database_url=database_url, allow_remote=insecure, jwt=jwt))
+    settings = Settings(database_url=database_url, allow_remote=insecure, jwt=jwt)
+    if data_dir is not None:
+        settings = replace(settings, data_dir=data_dir)
+    app = create_app(settings)
     # uvicorn stops accepting on SIGINT/SIGTERM, lets requests in flight finish (up to the
     # timeout), then runs the lifespan shutdown that closes the pools.
     config = uvicorn.Config(

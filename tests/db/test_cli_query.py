@@ -30,7 +30,10 @@ def test_importing_again_is_refused(url: str, capsys: pytest.CaptureFixture[str]
     assert main(["import", str(FIXTURE), "--database-url", url]) == 1
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == "ValidationFailed: Line 4: model dtmi:test:Space;1 already exists\n"
+    assert err.startswith(
+        "ValidationFailed: Line 8: the Models section: Model with id dtmi:test:Space;1 already "
+        "exists."
+    )
 
 
 def test_import_prints_a_summary(server_url: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -38,7 +41,8 @@ def test_import_prints_a_summary(server_url: str, capsys: pytest.CaptureFixture[
         assert main(["import", str(FIXTURE), "--database-url", fresh]) == 0
     out, err = capsys.readouterr()
     assert re.fullmatch(
-        r"Imported 4 models, 3 twins and 3 relationships in \d+\.\d s \([\d,]+ per second\)\.\n",
+        r"Imported 4 models, 3 twins and 3 relationships in \d+\.\d s "
+        r"\([\d,]+ entities per second\)\.\n",
         out,
     )
     assert err == ""  # no progress line: stderr is not a terminal
@@ -57,7 +61,7 @@ def test_import_reads_standard_input(
     monkeypatch.setattr("sys.stdin", stdin)
     assert main(["import", "-", "--database-url", url]) == 1
     err = capsys.readouterr().err
-    assert err == "ValidationFailed: Line 4: a twin with $dtId 'floor1' already exists\n"
+    assert err == "line 4: twin floor1: a digital twin with this $dtId already exists\n"
 
 
 def test_import_of_a_missing_file(url: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ from adtquery.server.routes import (
     components,
     eventroutes,
     health,
+    jobs,
     models,
     query,
     relationships,
@@ -22,4 +23,5 @@ ALL: list[BaseRoute] = [
     *relationships.routes,
     *components.routes,
     *eventroutes.routes,
+    *jobs.routes,
 ]

@@ -13,12 +13,12 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from adtquery.db import modelstore, relationships, twins
+from adtquery.db.importer import new_etag
 from adtquery.server import paging, validation
 from adtquery.server.errors import ApiError, invalid, not_found
 from adtquery.server.http import (
     if_none_match_any,
     json_response,
-    new_etag,
     no_content,
     read_json,
     segment,

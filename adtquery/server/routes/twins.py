@@ -7,6 +7,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from adtquery.db import modelstore, twins
+from adtquery.db.importer import new_etag
 from adtquery.server import documents, validation
 from adtquery.server.clock import twin_time
 from adtquery.server.errors import ApiError, invalid, not_found, precondition_failed
@@ -14,7 +15,6 @@ from adtquery.server.http import (
     if_match,
     if_none_match_any,
     json_response,
-    new_etag,
     no_content,
     read_json,
     segment,

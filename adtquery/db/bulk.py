@@ -1,0 +1,103 @@
+"""The fast path into AGE's label tables: COPY with graph ids drawn client-side.
+
+Cypher CREATE checks each edge endpoint with a sequential scan (../shared/apache-age.md §6) and
+INSERT ... SELECT must look every endpoint up again; COPY of rows whose ids are known is the
+fastest way in (§11). Twin ids are drawn from the label's own sequence, so they never collide
+with ids AGE hands out to concurrent writers; a relationship's endpoints are then known without
+a lookup, and its own id is left to the column default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import orjson
+import psycopg
+
+from adtquery.schema import GRAPH, RELATIONSHIP_LABEL, TWIN_LABEL
+
+Document = dict[str, object]
+Endpoint = tuple[int, str]  # a twin's graph id and its model id
+
+_TWINS = f'{GRAPH}."{TWIN_LABEL}"'
+_RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
+
+
+def _access(alias: str, *keys: str) -> str:
+    path = "".join(f", '\"{key}\"'::ag_catalog.agtype" for key in keys)
+    return f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[{alias}.properties{path}])"
+
+
+# Written exactly as the indexes twin_dtid and relationship_key are, so these lookups use them.
+_MODEL = f"ag_catalog.agtype_out({_access('t', '$metadata', '$model')})"
+_FIND_TWINS = (
+    f"SELECT u.dtid, t.id::text::bigint, {_MODEL} "
+    f"FROM unnest(%s::text[]) AS u(dtid) JOIN {_TWINS} t "
+    f"ON {_access('t', '$dtId')} = to_json(u.dtid)::text::ag_catalog.agtype"
+)
+_FIND_RELATIONSHIPS = (
+    f"SELECT u.source, u.rel FROM unnest(%s::text[], %s::text[]) AS u(source, rel) "
+    f"WHERE EXISTS (SELECT 1 FROM {_RELATIONSHIPS} r "
+    f"WHERE {_access('r', '$sourceId')} = to_json(u.source)::text::ag_catalog.agtype "
+    f"AND {_access('r', '$relationshipId')} = to_json(u.rel)::text::ag_catalog.agtype)"
+)
+_LABEL = (
+    "SELECT l.id, l.seq_name FROM ag_catalog.ag_label l "
+    "JOIN ag_catalog.ag_graph g ON l.graph = g.graphid WHERE g.name = %s AND l.name = %s"
+)
+_RESERVE = "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)"
+
+
+class GraphIds:
+    """Graph ids for new twins: the label id in the top 16 bits, the sequence below (AGE's
+    `_graphid`). Values are reserved from the sequence in blocks, so nothing else gets them."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        row = conn.execute(_LABEL, (GRAPH, TWIN_LABEL)).fetchone()
+        if row is None:
+            raise RuntimeError(f"the label {TWIN_LABEL} does not exist: run ensure_schema")
+        self._prefix = row[0] << 48
+        self._sequence = f'{GRAPH}."{row[1]}"'
+
+    def reserve(self, conn: psycopg.Connection, count: int) -> list[int]:
+        if count == 0:
+            return []
+        [values] = conn.execute(_RESERVE, (self._sequence, count)).fetchone() or [[]]
+        return [self._prefix | value for value in values]
+
+
+def copy_text(document: Document) -> bytes:
+    """A document as one agtype field of COPY's text format. JSON has no raw tab or newline,
+    so doubling backslashes is the only escaping COPY needs."""
+    return orjson.dumps(document).replace(b"\\", b"\\\\")
+
+
+def copy_twins(conn: psycopg.Connection, rows: Iterable[tuple[int, bytes]]) -> None:
+    """(graph id, `copy_text` of the twin) rows into the Twin label table."""
+    data = b"".join(b"%d\t%b\n" % row for row in rows)
+    with conn.cursor().copy(f"COPY {_TWINS} (id, properties) FROM STDIN") as copy:
+        copy.write(data)
+
+
+def copy_relationships(conn: psycopg.Connection, rows: Iterable[tuple[int, int, bytes]]) -> None:
+    """(source graph id, target graph id, `copy_text`) rows into the Relationship table."""
+    data = b"".join(b"%d\t%d\t%b\n" % row for row in rows)
+    with conn.cursor().copy(
+        f"COPY {_RELATIONSHIPS} (start_id, end_id, properties) FROM STDIN"
+    ) as copy:
+        copy.write(data)
+
+
+def find_twins(conn: psycopg.Connection, dtids: Sequence[str]) -> dict[str, Endpoint]:
+    """The stored twins among `dtids`: $dtId -> (graph id, model id)."""
+    rows = conn.execute(_FIND_TWINS, (list(dtids),)).fetchall()
+    return {dtid: (graph_id, orjson.loads(model)) for dtid, graph_id, model in rows}
+
+
+def existing_relationships(
+    conn: psycopg.Connection, keys: Sequence[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The (source $dtId, $relationshipId) pairs among `keys` that are stored."""
+    sources = [source for source, _ in keys]
+    ids = [rel for _, rel in keys]
+    return {(s, r) for s, r in conn.execute(_FIND_RELATIONSHIPS, (sources, ids)).fetchall()}
