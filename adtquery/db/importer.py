@@ -22,6 +22,7 @@ client-side, COPY into the label tables).
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 from codecs import BOM_UTF8
@@ -68,6 +69,7 @@ _ORDER = "Header, then Models, Twins and Relationships, each at most once"
 _START = 'the file must start with {"Section": "Header"}'
 _SWITCH_INTERVAL = 0.0005
 _BEGINNING = Checkpoint()
+_etag_counter = itertools.count(random.getrandbits(40))
 _STORED_MODELS = f'SELECT ag_catalog.agtype_out(properties)::text FROM {GRAPH}."{MODEL_LABEL}"'
 
 
@@ -129,11 +131,18 @@ def timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
 
 
-def new_etag() -> str:
-    """A weak etag around a random (version 4) UUID, as ADT gives. Etags need to differ, not
-    to be secret: Python's generator is several times faster than uuid4() or os.urandom."""
+def _etag_prefix() -> str:
     h = f"{random.getrandbits(128):032x}"
-    return f'W/"{h[:8]}-{h[8:12]}-4{h[13:16]}-{"89ab"[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"'
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
+
+
+_ETAG_PREFIX = _etag_prefix()
+
+
+def new_etag() -> str:
+    """A weak etag shaped as ADT's (a version 4 UUID). Etags must differ, not be secret: a
+    random prefix per process and a counter make them unique at a tenth of uuid4()'s cost."""
+    return f'W/"{_ETAG_PREFIX}{next(_etag_counter):012x}"'
 
 
 def stamp_twin(twin: Document, now: str) -> None:
