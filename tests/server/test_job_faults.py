@@ -1,5 +1,5 @@
-"""An import job whose server is killed (SIGKILL) in the middle: after a restart the job resumes
-from its checkpoint, and the graph and the output log are what one uninterrupted run gives."""
+"""Import jobs cut short: a server killed (SIGKILL) in the middle, after which the job resumes from
+its checkpoint, the graph and the output log what one uninterrupted run gives; and a cancel."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import httpx
 import orjson
 import pytest
 
+from tests.db.conftest import throwaway_database
 from tests.server.conftest import API_VERSION, ServerProcess
 from tests.server.jobgraph import RELATIONSHIPS_PER_ROOM, TWINS_PER_ROOM, graph_file
 
@@ -77,3 +78,29 @@ def test_a_killed_import_resumes_and_loses_or_repeats_nothing(server: ServerProc
     assert details.count({"status": "Started"}) == 1
     assert details.count({"section": "Twins", "status": "Started"}) == 1
     assert details[-1]["status"] == "Failed"
+
+
+def test_a_running_import_is_cancelled_after_the_unit_in_flight(
+    server_url: str, tmp_path: Path
+) -> None:
+    with throwaway_database(server_url) as url:
+        server = ServerProcess(url, tmp_path)
+        graph_file(tmp_path / "big.ndjson", rooms=ROOMS)
+        server.start()
+        try:
+            body = {"inputBlobUri": "file:big.ndjson", "outputBlobUri": "file:out.ndjson"}
+            params = {"api-version": API_VERSION}
+            httpx.put(f"{server.url}/jobs/imports/c", params=params, json=body).raise_for_status()
+            while count(server, "SELECT COUNT() FROM DIGITALTWINS") == 0:
+                time.sleep(0.02)
+            cancel = httpx.post(f"{server.url}/jobs/imports/c/cancel", params=params)
+            assert cancel.json()["status"] == "cancelling"
+            while (state := job(server, "c"))["status"] == "cancelling":
+                time.sleep(0.05)
+            assert state["status"] == "cancelled" and "finishedDateTime" in state
+            twins = count(server, "SELECT COUNT() FROM DIGITALTWINS")
+            assert 0 < twins < ROOMS * TWINS_PER_ROOM  # what was committed stays, as in ADT
+        finally:
+            server.kill()
+    lines = (tmp_path / "out.ndjson").read_bytes().splitlines()
+    assert orjson.loads(lines[-1])["details"] == {"status": "Cancelled"}
