@@ -52,15 +52,27 @@ class JobRunner(threading.Thread):
     def _serve(self) -> None:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             conn.execute(SESSION_SETUP)
+            claimed = False
             while not self.stopping.is_set():
-                job = jobs.next_job(conn) if jobs.claim(conn) else None
+                claimed = claimed or jobs.claim(conn)
+                job = jobs.next_job(conn) if claimed else None
                 if job is None:
                     self.wake.wait(self.poll_seconds)
                     self.wake.clear()
-                elif job.kind == jobs.IMPORT:
-                    ImportRun(conn, job, self.data_dir, self.stopping).run()
                 else:
-                    _delete_all(conn, job)
+                    self._run(conn, job)
+
+    def _run(self, conn: psycopg.Connection, job: jobs.Job) -> None:
+        try:
+            if job.kind == jobs.IMPORT:
+                ImportRun(conn, job, self.data_dir, self.stopping).run()
+            else:
+                _delete_all(conn, job)
+        except psycopg.OperationalError:
+            raise  # the database went away: the job resumes once it is back
+        except Exception as error:  # a job must end, not be retried forever
+            log.exception("job %s failed", job.id)
+            jobs.finish(conn, job, "failed", _error("InternalServerError", str(error)))
 
 
 def _delete_all(conn: psycopg.Connection, job: jobs.Job) -> None:
