@@ -48,11 +48,19 @@ def insert_models(
     conn.execute(INSERT_MODELS, (model_rows(models, uploaded),))
 
 
+def _key(name: str) -> str:
+    key = f"'\"{name}\"'::ag_catalog.agtype"
+    access = f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, {key}])"
+    return f"ag_catalog.agtype_out({access})"
+
+
+# Only the two keys: the whole vertex holds the model's DTDL, many times their size.
+_EXTENDS = f"SELECT {_key('id')}, {_key('extends')} FROM {_MODELS}"
+
+
 def extends_graph(conn: psycopg.Connection) -> dict[str, list[str]]:
-    rows = conn.execute(
-        f"SELECT ag_catalog.agtype_out(properties)::text::json FROM {_MODELS}"
-    ).fetchall()
-    return {row[0]["id"]: row[0]["extends"] for row in rows}
+    rows = conn.execute(_EXTENDS).fetchall()
+    return {json.loads(model_id): json.loads(extends) for model_id, extends in rows}
 
 
 def resolve_model_sets(
