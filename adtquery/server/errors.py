@@ -80,6 +80,30 @@ async def handle_unexpected(request: Request, exc: Exception) -> Response:
     return error_response(ApiError(500, "InternalServerError", "An internal error occurred."))
 
 
+# Seconds a client should wait after a 503: about what the pools need to notice the database is
+# back (see app.py), and what the SDK honours between its retries.
+RETRY_AFTER_SECONDS = 2
+
+
+async def handle_database_unavailable(request: Request, exc: Exception) -> Response:
+    """psycopg.OperationalError (refused or dropped connections, a server shutting down or
+    starting, psycopg_pool.PoolTimeout, a deadlock): the request may succeed if retried, so 503
+    with Retry-After, never a 500 with a traceback. A write that gets it ran in one transaction,
+    so it is either wholly applied (the connection died after COMMIT) or not at all."""
+    assert isinstance(exc, psycopg.OperationalError)
+    reason = next(iter(str(exc).splitlines()), "") or type(exc).__name__
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+    response = error_response(
+        ApiError(
+            503,
+            "ServiceUnavailable",
+            "The database is unreachable or busy at the moment. Please retry later.",
+        )
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 _HTTP_CODES = {404: "NotFound", 405: "MethodNotAllowed"}
 
 

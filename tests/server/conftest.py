@@ -53,7 +53,9 @@ class AllowPlainHttp(SansIOHTTPPolicy):  # type: ignore[type-arg]
 @contextlib.contextmanager
 def running(settings: Settings) -> Iterator[str]:
     """`adtquery serve`'s app under uvicorn in a thread, on a free loopback port: its URL."""
-    sock = socket.socket()
+    # IPPROTO_TCP spelt out: asyncio turns Nagle off only on sockets that say so, and with Nagle
+    # on every response waits 40 ms for the client's delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(settings), log_level="warning", access_log=False)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,17 +13,16 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
 from azure.digitaltwins.core import DigitalTwinsClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from adtquery.server.app import Settings, create_app
+from adtquery.server.app import Settings
 from adtquery.server.auth import AuthConfigError, JwtVerifier, check_bind, load_auth
 from tests.db.conftest import schema_url, server_url  # noqa: F401  (fixtures)
-from tests.server.conftest import API_VERSION, AllowPlainHttp, error_code
+from tests.server.conftest import API_VERSION, AllowPlainHttp, error_code, running
 
 pytestmark = pytest.mark.db
 
@@ -81,24 +78,9 @@ def bearer(value: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {value}"}
 
 
-@contextlib.contextmanager
-def serve(url: str, verifier: JwtVerifier) -> Iterator[str]:
-    """`adtquery serve --auth jwt` in a thread on a free loopback port, like conftest's server."""
-    app = create_app(Settings(database_url=url, token_secret=b"test", pool_size=4, jwt=verifier))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        try:
-            deadline = time.monotonic() + 20
-            while not server.started:
-                assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-                time.sleep(0.02)
-            yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-        finally:
-            server.should_exit = True
-            thread.join(10)
+def serve(url: str, verifier: JwtVerifier) -> contextlib.AbstractContextManager[str]:
+    """`adtquery serve --auth jwt` in a thread on a free loopback port."""
+    return running(Settings(database_url=url, token_secret=b"test", pool_size=4, jwt=verifier))
 
 
 @pytest.fixture(scope="module")
