@@ -67,7 +67,7 @@ DEFAULT_BATCH_SIZE = 5000
 
 _ORDER = "Header, then Models, Twins and Relationships, each at most once"
 _START = 'the file must start with {"Section": "Header"}'
-_SWITCH_INTERVAL = 0.0005
+_SWITCH_INTERVAL = 0.0001
 _BEGINNING = Checkpoint()
 _etag_counter = itertools.count(random.getrandbits(40))
 _STORED_MODELS = f'SELECT ag_catalog.agtype_out(properties)::text FROM {GRAPH}."{MODEL_LABEL}"'
