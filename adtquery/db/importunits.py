@@ -109,8 +109,9 @@ class Unit:
     models: list[Document] = field(default_factory=list)
 
 
-def status(section: int, status: str) -> LogEntry:
-    return LogEntry("Info", {"section": SECTIONS[section], "status": status})
+def status(section: int, state: str) -> LogEntry:
+    """A section's Started or Succeeded line."""
+    return LogEntry("Info", {"section": SECTIONS[section], "status": state})
 
 
 def failure(section: int, line: int, key: Any, code: str, message: str) -> LogEntry:
