@@ -116,6 +116,9 @@ def run_import(
         else:
             reader.finish()
         writer.close()
+    except ImportFailed:
+        writer.close()  # what was read before the bad line is committed, whatever the timing
+        raise
     except BaseException:
         writer.abandon()
         raise
