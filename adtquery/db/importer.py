@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 import psycopg
 
+from adtquery.clock import OFFSET, adt_time
 from adtquery.db import bulk
 from adtquery.db.importunits import (
     DONE,
@@ -129,11 +130,6 @@ def run_import(
     return ImportResult(reader.units.done, writer.stopped)
 
 
-def timestamp(moment: datetime) -> str:
-    """ADT's twin timestamps: UTC, seven fractional digits, `Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
-
-
 def _etag_prefix() -> str:
     h = f"{random.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
@@ -171,8 +167,8 @@ class _Reader:
     def __init__(self, conn: psycopg.Connection, sink: Sink, start: Checkpoint, batch_size: int):
         self.batch_size = batch_size
         moment = datetime.now(UTC)
-        self.now = timestamp(moment)
-        uploaded = moment.strftime("%Y-%m-%dT%H:%M:%S.%f0+00:00")  # ADT's uploadTime form
+        self.now = adt_time(moment)
+        uploaded = adt_time(moment, OFFSET)  # a model's uploadTime
         stored = [orjson.loads(row[0]) for row in conn.execute(_STORED_MODELS)]
         self.models = Models({model["id"]: model["model"] for model in stored})
         self.decommissioned = {model["id"] for model in stored if model.get("decommissioned")}

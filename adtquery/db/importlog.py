@@ -20,13 +20,13 @@ from typing import Any
 
 import orjson
 
+from adtquery.clock import adt_time
 from adtquery.db.importer import LogEntry
 
 
 def log_line(job_id: str, entry: LogEntry, moment: datetime | None = None) -> bytes:
-    when = (moment or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
     line: dict[str, Any] = {
-        "timestamp": when,
+        "timestamp": adt_time(moment or datetime.now(UTC)),
         "jobId": job_id,
         "jobType": "Import",
         "logType": entry.log_type,

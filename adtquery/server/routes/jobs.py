@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any, TypeVar
 
@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adtquery.clock import OFFSET, adt_time
 from adtquery.db import jobs
 from adtquery.server import blobs, paging
 from adtquery.server.errors import ApiError, invalid, not_found
@@ -30,9 +31,7 @@ _RETRY_AFTER = "1"
 
 def _time(moment: datetime | None) -> str | None:
     """ADT's job times: `2022-01-01T00:00:00.0000000+00:00`."""
-    return (
-        None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0+00:00")
-    )
+    return None if moment is None else adt_time(moment, OFFSET)
 
 
 def _body(job: jobs.Job) -> dict[str, Any]:

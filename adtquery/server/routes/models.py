@@ -8,10 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adtquery.clock import upload_time
 from adtquery.db import modelstore
 from adtquery.dtdl import ModelReferencesNotDeleted
 from adtquery.server import paging, validation
-from adtquery.server.clock import upload_time
 from adtquery.server.errors import ApiError, invalid, not_found
 from adtquery.server.http import json_response, no_content, read_json, segment
 from adtquery.server.state import state

@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from adtquery.clock import twin_time
 from adtquery.db import modelstore, twins
 from adtquery.db.importer import new_etag
 from adtquery.server import documents, validation
-from adtquery.server.clock import twin_time
 from adtquery.server.errors import ApiError, invalid, not_found, precondition_failed
 from adtquery.server.http import (
     if_match,
