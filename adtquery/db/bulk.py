@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 import orjson
 import psycopg
 
+from adtquery.db.schema import access
 from adtquery.schema import GRAPH, RELATIONSHIP_LABEL, TWIN_LABEL
 
 Document = dict[str, object]
@@ -23,23 +24,18 @@ _TWINS = f'{GRAPH}."{TWIN_LABEL}"'
 _RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
 
 
-def _access(alias: str, *keys: str) -> str:
-    path = "".join(f", '\"{key}\"'::ag_catalog.agtype" for key in keys)
-    return f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[{alias}.properties{path}])"
-
-
 # Written exactly as the indexes twin_dtid and relationship_key are, so these lookups use them.
-_MODEL = f"ag_catalog.agtype_out({_access('t', '$metadata', '$model')})"
+_MODEL = f"ag_catalog.agtype_out({access('$metadata', '$model', table='t')})"
 _FIND_TWINS = (
     f"SELECT u.dtid, t.id::text::bigint, {_MODEL} "
     f"FROM unnest(%s::text[]) AS u(dtid) JOIN {_TWINS} t "
-    f"ON {_access('t', '$dtId')} = to_json(u.dtid)::text::ag_catalog.agtype"
+    f"ON {access('$dtId', table='t')} = to_json(u.dtid)::text::ag_catalog.agtype"
 )
 _FIND_RELATIONSHIPS = (
     f"SELECT u.source, u.rel FROM unnest(%s::text[], %s::text[]) AS u(source, rel) "
     f"WHERE EXISTS (SELECT 1 FROM {_RELATIONSHIPS} r "
-    f"WHERE {_access('r', '$sourceId')} = to_json(u.source)::text::ag_catalog.agtype "
-    f"AND {_access('r', '$relationshipId')} = to_json(u.rel)::text::ag_catalog.agtype)"
+    f"WHERE {access('$sourceId', table='r')} = to_json(u.source)::text::ag_catalog.agtype "
+    f"AND {access('$relationshipId', table='r')} = to_json(u.rel)::text::ag_catalog.agtype)"
 )
 _LABEL = (
     "SELECT l.id, l.seq_name FROM ag_catalog.ag_label l "

@@ -11,12 +11,8 @@ from typing import Any
 
 import psycopg
 
+from adtquery.db.schema import access
 from adtquery.schema import GRAPH, RELATIONSHIP_LABEL, TWIN_LABEL
-
-_DTID = (
-    "ag_catalog.agtype_access_operator("
-    "VARIADIC ARRAY[{}.properties, '\"$dtId\"'::ag_catalog.agtype])"
-)
 
 
 def insert_twins(conn: psycopg.Connection, twins: list[dict[str, Any]]) -> None:
@@ -34,8 +30,8 @@ def insert_relationships(conn: psycopg.Connection, relationships: list[dict[str,
         "SELECT s.id, t.id, r.value::text::ag_catalog.agtype "
         "FROM jsonb_array_elements(%s::jsonb) r "
         f'JOIN {GRAPH}."{TWIN_LABEL}" s '
-        f"ON {_DTID.format('s')} = (r.value -> '$sourceId')::text::ag_catalog.agtype "
+        f"ON {access('$dtId', table='s')} = (r.value -> '$sourceId')::text::ag_catalog.agtype "
         f'JOIN {GRAPH}."{TWIN_LABEL}" t '
-        f"ON {_DTID.format('t')} = (r.value -> '$targetId')::text::ag_catalog.agtype",
+        f"ON {access('$dtId', table='t')} = (r.value -> '$targetId')::text::ag_catalog.agtype",
         (json.dumps(relationships, ensure_ascii=False),),
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 
+from adtquery.db.schema import access
 from adtquery.models import models_of
 from adtquery.schema import GRAPH, MODEL_LABEL
 
@@ -48,14 +49,11 @@ def insert_models(
     conn.execute(INSERT_MODELS, (model_rows(models, uploaded),))
 
 
-def _key(name: str) -> str:
-    key = f"'\"{name}\"'::ag_catalog.agtype"
-    access = f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, {key}])"
-    return f"ag_catalog.agtype_out({access})"
-
-
 # Only the two keys: the whole vertex holds the model's DTDL, many times their size.
-_EXTENDS = f"SELECT {_key('id')}, {_key('extends')} FROM {_MODELS}"
+_EXTENDS = (
+    f"SELECT ag_catalog.agtype_out({access('id')}), ag_catalog.agtype_out({access('extends')}) "
+    f"FROM {_MODELS}"
+)
 
 
 def extends_graph(conn: psycopg.Connection) -> dict[str, list[str]]:

@@ -14,10 +14,11 @@ from typing import Any
 import psycopg
 
 from adtquery.db.models import INSERT_MODELS, extends_of, model_rows
+from adtquery.db.schema import access
 from adtquery.schema import GRAPH, MODEL_LABEL
 
 _MODELS = f'{GRAPH}."{MODEL_LABEL}"'
-_KEY = "ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, '\"id\"'::ag_catalog.agtype])"
+_KEY = access("id")  # as the unique index model_key is written
 _DOCUMENT = "ag_catalog.agtype_out(properties)::text"
 _LOCK = 0x6164746D  # "adtm"
 

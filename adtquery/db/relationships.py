@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 
 from adtquery.db import twins
+from adtquery.db.schema import access
 from adtquery.schema import GRAPH, RELATIONSHIP_LABEL
 
 Document = dict[str, Any]
@@ -22,13 +23,8 @@ Change = Callable[[Document | None, Document | None, Document | None], Document]
 RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
 
 
-def _key(name: str, alias: str = "properties") -> str:
-    path = f"'\"{name}\"'::ag_catalog.agtype"
-    return f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[{alias}, {path}])"
-
-
 # Written as the unique index relationship_key is, so lookups and pages use it.
-_SOURCE, _ID, _NAME = _key("$sourceId"), _key("$relationshipId"), _key("$relationshipName")
+_SOURCE, _ID, _NAME = access("$sourceId"), access("$relationshipId"), access("$relationshipName")
 _AGTYPE = "%s::text::ag_catalog.agtype"
 _DOCUMENT = twins.DOCUMENT
 _BY_KEY = f"{_SOURCE} = {_AGTYPE} AND {_ID} = {_AGTYPE}"
@@ -141,7 +137,7 @@ async def incoming(
     conn: psycopg.AsyncConnection, target_graph_id: str, after: tuple[str, str] | None, limit: int
 ) -> list[Document]:
     """Relationships into a twin, in (source id, relationship id) order."""
-    source, rel_id = _key("$sourceId", "r.properties"), _key("$relationshipId", "r.properties")
+    source, rel_id = access("$sourceId", table="r"), access("$relationshipId", table="r")
     condition = ""
     params: list[str] = [target_graph_id]
     if after is not None:

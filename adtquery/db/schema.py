@@ -14,9 +14,12 @@ SESSION_SETUP = "LOAD 'age'; SET search_path = ag_catalog, \"$user\", public"
 _LOCK = 0x61647471  # "adtq": serializes schema creation; AGE label creation is not concurrency-safe
 
 
-def _access(*keys: str) -> str:
-    path = ", ".join(f"'\"{key}\"'::ag_catalog.agtype" for key in keys)
-    return f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, {path}])"
+def access(*keys: str, table: str | None = None) -> str:
+    """The value at `keys` in a row's properties, written as the indexes below are: a lookup
+    must use the same text as an index for the planner to use it."""
+    path = "".join(f", '\"{key}\"'::ag_catalog.agtype" for key in keys)
+    properties = f"{table}.properties" if table else "properties"
+    return f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[{properties}{path}])"
 
 
 _TWINS = f'{GRAPH}."{TWIN_LABEL}"'
@@ -27,8 +30,8 @@ _MODELS = f'{GRAPH}."{MODEL_LABEL}"'
 # swaps > and >=); the compiler writes >= as > OR =.
 INDEXES = (
     f"CREATE UNIQUE INDEX IF NOT EXISTS twin_id ON {_TWINS} (id)",
-    f"CREATE UNIQUE INDEX IF NOT EXISTS twin_dtid ON {_TWINS} ({_access('$dtId')})",
-    f"CREATE INDEX IF NOT EXISTS twin_model ON {_TWINS} ({_access('$metadata', '$model')})",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS twin_dtid ON {_TWINS} ({access('$dtId')})",
+    f"CREATE INDEX IF NOT EXISTS twin_model ON {_TWINS} ({access('$metadata', '$model')})",
     f"CREATE UNIQUE INDEX IF NOT EXISTS relationship_id ON {_RELATIONSHIPS} (id)",
     # INCLUDE (id) keeps AGE's edge checks and our keyset joins index-only.
     f"CREATE INDEX IF NOT EXISTS relationship_start ON {_RELATIONSHIPS} (start_id, end_id) "
@@ -36,11 +39,11 @@ INDEXES = (
     f"CREATE INDEX IF NOT EXISTS relationship_end ON {_RELATIONSHIPS} (end_id, start_id) "
     "INCLUDE (id)",
     f"CREATE UNIQUE INDEX IF NOT EXISTS relationship_key ON {_RELATIONSHIPS} "
-    f"({_access('$sourceId')}, {_access('$relationshipId')})",
+    f"({access('$sourceId')}, {access('$relationshipId')})",
     f"CREATE INDEX IF NOT EXISTS relationship_name ON {_RELATIONSHIPS} "
-    f"({_access('$relationshipName')})",
+    f"({access('$relationshipName')})",
     f"CREATE UNIQUE INDEX IF NOT EXISTS model_id ON {_MODELS} (id)",
-    f"CREATE UNIQUE INDEX IF NOT EXISTS model_key ON {_MODELS} ({_access('id')})",
+    f"CREATE UNIQUE INDEX IF NOT EXISTS model_key ON {_MODELS} ({access('id')})",
 )
 
 

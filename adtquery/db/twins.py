@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 
+from adtquery.db.schema import access
 from adtquery.schema import GRAPH, RELATIONSHIP_LABEL, TWIN_LABEL
 
 Document = dict[str, Any]
@@ -21,10 +22,7 @@ Document = dict[str, Any]
 TWINS = f'{GRAPH}."{TWIN_LABEL}"'
 _RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
 # Written exactly as the unique index twin_dtid is, so lookups use it.
-_DTID = (
-    "ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, '\"$dtId\"'::ag_catalog.agtype])"
-)
-_BY_ID = f"{_DTID} = %s::text::ag_catalog.agtype"
+_BY_ID = f"{access('$dtId')} = %s::text::ag_catalog.agtype"
 DOCUMENT = "ag_catalog.agtype_out(properties)::text"
 
 
