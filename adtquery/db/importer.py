@@ -22,8 +22,6 @@ client-side, COPY into the label tables).
 
 from __future__ import annotations
 
-import itertools
-import random
 import sys
 from codecs import BOM_UTF8
 from collections.abc import Iterable
@@ -57,6 +55,7 @@ from adtquery.db.importunits import (
 from adtquery.db.schema import create_indexes
 from adtquery.dtdl import Models
 from adtquery.errors import AdtError, ValidationFailed
+from adtquery.etags import new_etag
 from adtquery.schema import GRAPH, MODEL_LABEL
 
 __all__ = ["DONE", "SECTIONS", "Checkpoint", "ImportFailed", "ImportResult", "LogEntry", "Sink",
@@ -70,7 +69,6 @@ _ORDER = "Header, then Models, Twins and Relationships, each at most once"
 _START = 'the file must start with {"Section": "Header"}'
 _SWITCH_INTERVAL = 0.0001
 _BEGINNING = Checkpoint()
-_etag_counter = itertools.count(random.getrandbits(40))
 _STORED_MODELS = f'SELECT ag_catalog.agtype_out(properties)::text FROM {GRAPH}."{MODEL_LABEL}"'
 
 
@@ -128,20 +126,6 @@ def run_import(
         if not conn.broken:
             create_indexes(conn)  # a section cut short may have dropped some
     return ImportResult(reader.units.done, writer.stopped)
-
-
-def _etag_prefix() -> str:
-    h = f"{random.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-"
-
-
-_ETAG_PREFIX = _etag_prefix()
-
-
-def new_etag() -> str:
-    """A weak etag shaped as ADT's (a version 4 UUID). Etags must differ, not be secret: a
-    random prefix per process and a counter make them unique at a tenth of uuid4()'s cost."""
-    return f'W/"{_ETAG_PREFIX}{next(_etag_counter):012x}"'
 
 
 def stamp_twin(twin: Document, now: str) -> None:

@@ -12,7 +12,7 @@ from starlette.routing import Route
 
 from adtquery.clock import twin_time
 from adtquery.db import modelstore, twins
-from adtquery.db.importer import new_etag
+from adtquery.etags import new_etag
 from adtquery.server import documents, validation
 from adtquery.server.errors import ApiError, invalid, not_found
 from adtquery.server.http import json_response, no_content, read_json, segment

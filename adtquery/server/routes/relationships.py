@@ -13,7 +13,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from adtquery.db import modelstore, relationships, twins
-from adtquery.db.importer import new_etag
+from adtquery.etags import new_etag
 from adtquery.server import paging, validation
 from adtquery.server.errors import ApiError, invalid, not_found
 from adtquery.server.http import (
