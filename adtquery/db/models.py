@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 
-from adtquery.db.schema import access
+from adtquery.db.schema import PROPERTY_STATISTICS, access
 from adtquery.models import models_of
 from adtquery.schema import GRAPH, MODEL_LABEL
 
@@ -47,6 +47,7 @@ def insert_models(
     conn: psycopg.Connection, models: Iterable[dict[str, Any]], uploaded: str
 ) -> None:
     conn.execute(INSERT_MODELS, (model_rows(models, uploaded),))
+    conn.execute(PROPERTY_STATISTICS)
 
 
 # Only the two keys: the whole vertex holds the model's DTDL, many times their size.

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 
 from adtquery.db.models import INSERT_MODELS, extends_of, model_rows
-from adtquery.db.schema import access
+from adtquery.db.schema import PROPERTY_STATISTICS, access
 from adtquery.schema import GRAPH, MODEL_LABEL
 
 _MODELS = f'{GRAPH}."{MODEL_LABEL}"'
@@ -59,6 +59,7 @@ async def insert(
     conn: psycopg.AsyncConnection, documents: list[dict[str, Any]], uploaded: str
 ) -> None:
     await conn.execute(INSERT_MODELS, (model_rows(documents, uploaded),))
+    await conn.execute(PROPERTY_STATISTICS)
 
 
 async def decommission(conn: psycopg.AsyncConnection, model: StoredModel) -> None:

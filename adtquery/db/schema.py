@@ -55,6 +55,31 @@ SECONDARY_INDEXES = {
 }
 
 
+# No index serves a filter on an ordinary property, and without statistics on the expression the
+# planner takes 0.5% of twins to match: for a keyset page it then walks twin_id in order, which
+# reads every twin when few match (1M twins, 100 rooms of a cost centre: ~1.5 s, where a
+# parallel scan and a sort take ~0.35 s), yet is right for a common value (a few ms). Statistics
+# on the access expression of every property a model declares let ANALYZE tell the two apart;
+# they cost writes nothing. Run after models are stored, in the writer's transaction.
+PROPERTY_STATISTICS = f"""DO $$
+DECLARE name text;
+BEGIN
+  PERFORM pg_advisory_xact_lock({_LOCK});
+  FOR name IN
+    SELECT DISTINCT p.name #>> '{{}}' FROM {_MODELS} m, jsonb_path_query(
+      ag_catalog.agtype_out(m.properties)::text::jsonb,
+      '$.model.**.contents[*] ? (@."@type" == "Property").name') AS p(name)
+  LOOP
+    CONTINUE WHEN name !~ '^[A-Za-z][A-Za-z0-9_]{{0,63}}$';  -- DTDL's names, as a guard
+    EXECUTE format(
+      'CREATE STATISTICS IF NOT EXISTS {GRAPH}.%I ON '
+      '(ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, %L::ag_catalog.agtype])) '
+      'FROM {_TWINS}',
+      left('twin_' || name, 50) || '_' || left(md5(name), 8), '"' || name || '"');
+  END LOOP;
+END $$"""
+
+
 def drop_secondary_indexes(conn: psycopg.Connection, label: str) -> None:
     for name in SECONDARY_INDEXES[label]:
         conn.execute(f"DROP INDEX IF EXISTS {GRAPH}.{name}")
@@ -83,3 +108,4 @@ def ensure_schema(conn: psycopg.Connection) -> None:
             if not exists:
                 conn.execute(f"SELECT create_{kind}label(%s, %s)", (GRAPH, label))
         create_indexes(conn)
+        conn.execute(PROPERTY_STATISTICS)
