@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import select
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,27 @@ def _configure_sync(conn: psycopg.Connection) -> None:
     conn.execute(SESSION_SETUP)
 
 
+def _heard_from(conn: psycopg.BaseConnection[Any]) -> bool:
+    """Whether the server sent anything to this idle connection. It sends nothing to a healthy
+    one, but closes the socket when it restarts or ends the session: only then is a round trip
+    worth spending on a check (one per request otherwise, ~0.1 ms of a 1 ms lookup)."""
+    if conn.closed:
+        return True
+    poller = select.poll()
+    poller.register(conn.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+async def _check(conn: psycopg.AsyncConnection) -> None:
+    if _heard_from(conn):
+        await psycopg_pool.AsyncConnectionPool.check_connection(conn)
+
+
+def _check_sync(conn: psycopg.Connection) -> None:
+    if _heard_from(conn):
+        psycopg_pool.ConnectionPool.check_connection(conn)
+
+
 # Connection settings applied unless the URL sets them. libpq (psycopg) waits 130 s for a host
 # that does not answer; keepalives end a request stuck on a database that vanished silently
 # (a dropped network) in about 20 s instead of the kernel's 15 minutes.
@@ -91,8 +113,8 @@ _RECONNECT_SECONDS = 3.0
 
 
 def _pool_arguments(settings: Settings) -> dict[str, Any]:
-    """What both pools share. `check` tests each connection as it is checked out (one empty
-    round trip), so connections a database restart broke while idle are discarded, not used."""
+    """What both pools share. Each pool's `check` tests a connection as it is checked out, so
+    connections a database restart broke while idle are discarded, not used."""
     given = conninfo_to_dict(settings.database_url)
     # autocommit: handlers open explicit transactions; configure must not leave one open.
     kwargs: dict[str, Any] = {"autocommit": True}
@@ -122,12 +144,12 @@ def create_app(settings: Settings) -> Starlette:
         pool = psycopg_pool.AsyncConnectionPool(
             **_pool_arguments(settings),
             configure=_configure,
-            check=psycopg_pool.AsyncConnectionPool.check_connection,
+            check=_check,
         )
         query_pool = psycopg_pool.ConnectionPool(
             **_pool_arguments(settings),
             configure=_configure_sync,
-            check=psycopg_pool.ConnectionPool.check_connection,
+            check=_check_sync,
         )
         await pool.open(wait=True)
         runner = None
