@@ -24,6 +24,12 @@ MODEL = {
         {"@type": ["Property", "Temperature"], "name": "heat", "schema": "double",
          "unit": "degreeCelsius"},
         {"@type": "Telemetry", "name": "reading", "schema": "double"},
+        {"@type": "Property", "name": "tags", "schema": {
+            "@type": "Map", "mapKey": {"name": "k", "schema": "string"},
+            "mapValue": {"name": "v", "schema": "string"}}},
+        {"@type": "Property", "name": "mode", "schema": {
+            "@type": "Enum", "valueSchema": "string",
+            "enumValues": [{"name": "on", "enumValue": "on"}]}},
     ],
 }  # fmt: skip
 TWINS = 20_000  # fewer than ANALYZE's sample: every twin is counted
@@ -50,7 +56,7 @@ def test_each_declared_property_gets_statistics_and_nothing_else(
     conn: psycopg.Connection,
 ) -> None:
     names = statistics(conn)
-    assert {name.rsplit("_", 1)[0] for name in names} == {"twin_kind", "twin_heat"}
+    assert {name.rsplit("_", 1)[0] for name in names} == {"twin_kind", "twin_heat", "twin_mode"}
 
 
 def test_creating_them_again_changes_nothing(conn: psycopg.Connection) -> None:
