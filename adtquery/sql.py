@@ -24,6 +24,7 @@ _GRAPHID = "ag_catalog.graphid"
 _TWINS = f'{GRAPH}."{TWIN_LABEL}"'
 _RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
 _NAME_KEY = ("$relationshipName",)
+_LIMIT = "%(limit)s"
 
 
 class SqlDialect:
@@ -83,6 +84,15 @@ class PagedSql:
     keys: int
     key_types: tuple[str, ...]
 
+    def page(self, limit: int, resumed: bool) -> str:
+        """`first` (or `next` when `resumed`) with its row limit written in. As a parameter,
+        a prepared statement's generic plan would assume ten rows are wanted, and walk twin_id
+        in order through every twin for a filter no index serves (1M twins: 1.4 s, where the
+        custom plan's parallel scan takes 0.4 s). A page size is an integer, never query text."""
+        statement = self.next if resumed else self.first
+        assert statement is not None and statement.endswith(_LIMIT)
+        return statement.removesuffix(_LIMIT) + str(int(limit))
+
 
 class _Aliases:
     """SQL table aliases: generated (`t0`, `r0`), never taken from the query."""
@@ -127,7 +137,7 @@ def _single(part: _Select) -> PagedSql:
     after = ", ".join(f"%(k{i})s::text::{_GRAPHID}" for i in range(len(part.keys)))
     condition = f"({keys}) > ({after})" if len(part.keys) > 1 else f"{keys} > {after}"
     joiner = "\nAND " if "\nWHERE " in part.source else "\nWHERE "
-    order = f"\nORDER BY {keys}\nLIMIT %(limit)s"
+    order = f"\nORDER BY {keys}\nLIMIT {_LIMIT}"
     return PagedSql(
         first=select + order,
         next=select + joiner + condition + order,
@@ -148,7 +158,7 @@ def _union(parts: list[_Select]) -> PagedSql:
     after = ", ".join(
         ["%(k0)s::integer"] + [f"%(k{i})s::text::{_GRAPHID}" for i in range(1, width + 1)]
     )
-    order = f"\nORDER BY {names}\nLIMIT %(limit)s"
+    order = f"\nORDER BY {names}\nLIMIT {_LIMIT}"
     return PagedSql(
         first=f"SELECT * FROM (\n{union}\n) q{order}",
         next=f"SELECT * FROM (\n{union}\n) q\nWHERE ({names}) > ({after}){order}",

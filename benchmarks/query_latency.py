@@ -377,11 +377,11 @@ def executor_sql(conn: psycopg.Connection, query: str, page_size: int) -> Run:
     executor's own Python (compile cache, model sets, parameters, row shaping)."""
     compiled = compile_query(query)
     arguments: dict[str, Any] = sql_params(compiled, resolve_model_sets(conn, compiled.model_sets))
-    arguments["limit"] = page_size + 1
     keys = compiled.paged.keys if compiled.paged.next is not None else 0
+    text = compiled.paged.page(page_size + 1, False) if keys else compiled.paged.first
     return lambda: [
         [_decode(value) for value in row[keys:]]
-        for row in conn.execute(compiled.paged.first, arguments, prepare=True)
+        for row in conn.execute(text, arguments, prepare=True)
     ]
 
 

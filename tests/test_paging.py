@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adtquery import paging
+from adtquery.compiler import compile_query
 from adtquery.errors import BadRequest
 
 SECRET = b"test-secret"
@@ -75,3 +76,12 @@ def test_positions_that_do_not_fit_are_refused(after: tuple) -> None:
 def test_arbitrary_text_is_refused_with_bad_request(text: str) -> None:
     with pytest.raises(BadRequest):
         paging.decode(text, SECRET, QUERY)
+
+
+def test_a_page_statement_has_its_row_limit_written_in() -> None:
+    # A parameter would leave a prepared statement's generic plan guessing ten rows.
+    paged = compile_query("SELECT * FROM DIGITALTWINS T WHERE T.x = 'y'").paged
+    assert paged.page(101, resumed=False) == paged.first.replace("%(limit)s", "101")
+    assert paged.next is not None
+    assert paged.page(7, resumed=True) == paged.next.replace("%(limit)s", "7")
+    assert "%(limit)s" not in paged.page(7, resumed=True)

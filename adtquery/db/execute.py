@@ -102,10 +102,9 @@ def run_page(
         row = conn.execute(paged.first, arguments).fetchone()
         assert row is not None
         return Page([{"COUNT": row[0]}], None)
-    arguments["limit"] = limit + 1
     if after is not None:
         arguments.update({f"k{i}": value for i, value in enumerate(after)})
-    rows = conn.execute(paged.next if after is not None else paged.first, arguments).fetchall()
+    rows = conn.execute(paged.page(limit + 1, after is not None), arguments).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
     last = tuple(rows[-1][: paged.keys]) if more else None

@@ -67,8 +67,8 @@ def test_creating_them_again_changes_nothing(conn: psycopg.Connection) -> None:
 
 def estimated_rows(conn: psycopg.Connection, query: str) -> int:
     compiled = compile_query(query)
-    arguments = {**sql_params(compiled, {}), "limit": TWINS}
-    [[plan]] = conn.execute(f"EXPLAIN (FORMAT JSON) {compiled.paged.first}", arguments)
+    statement = compiled.paged.page(TWINS, resumed=False)
+    [[plan]] = conn.execute(f"EXPLAIN (FORMAT JSON) {statement}", sql_params(compiled, {}))
     node = plan[0]["Plan"]
     while node["Node Type"] in ("Limit", "Sort", "Gather", "Gather Merge"):
         node = node["Plans"][0]
