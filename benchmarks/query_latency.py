@@ -381,7 +381,8 @@ def executor_sql(conn: psycopg.Connection, query: str, page_size: int) -> Run:
     text = compiled.paged.page(page_size + 1, False) if keys else compiled.paged.first
     return lambda: [
         [_decode(value) for value in row[keys:]]
-        for row in conn.execute(text, arguments, prepare=True)
+        # prepared as the executor prepares it (adtquery.db.execute.run_page)
+        for row in conn.execute(text, arguments, prepare=not compiled.model_sets)
     ]
 
 

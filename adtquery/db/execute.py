@@ -104,7 +104,11 @@ def run_page(
         return Page([{"COUNT": row[0]}], None)
     if after is not None:
         arguments.update({f"k{i}": value for i, value in enumerate(after)})
-    rows = conn.execute(paged.page(limit + 1, after is not None), arguments).fetchall()
+    # A model set holds 0.01% of the twins or half of them: only a custom plan, made for the
+    # set at hand, knows which (a generic one walked twin_id for 0.08%: 7 ms -> 220 ms at 1M).
+    prepare = False if model_sets else None
+    statement = paged.page(limit + 1, after is not None)
+    rows = conn.execute(statement, arguments, prepare=prepare).fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
     last = tuple(rows[-1][: paged.keys]) if more else None
