@@ -286,13 +286,6 @@ def error_window(result: Run, fault_at: float) -> str:
     )
 
 
-def restart_local_database(home: Path | None = None) -> None:
-    """`pg_ctl restart` of the local server (fast shutdown: connections are cut)."""
-    root = local._root(home)
-    pg_ctl = local._pg(root, "pg_ctl", "-D", local.DATA, "-l", local.LOG, "-m", "fast", "-w")
-    local._run([*pg_ctl, "restart"], "pg_ctl restart")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=32)
@@ -309,7 +302,7 @@ def main() -> None:
     def restart(started: float) -> None:
         time.sleep(max(0.0, started + args.seconds / 2 - time.monotonic()))
         fault.append(time.monotonic() - started)
-        restart_local_database()
+        local.restart()
         fault.append(time.monotonic() - started)
 
     with tempfile.TemporaryDirectory() as data_dir:

@@ -129,6 +129,15 @@ def start(home: Path | None = None, port: int | None = None, progress: Progress 
     return database_url(port)
 
 
+def restart(home: Path | None = None) -> None:
+    """`pg_ctl restart` with a fast shutdown, which cuts every connection (the fault that
+    benchmarks/load.py --restart-db injects); the server keeps its start options."""
+    root = _root(home)
+    _require_root()
+    pg_ctl = _pg(root, "pg_ctl", "-D", DATA, "-l", LOG, "-m", "fast", "-w", "restart")
+    _run(pg_ctl, "pg_ctl restart", log=root / LOG[1:])
+
+
 def stop(home: Path | None = None, progress: Progress = _stderr) -> None:
     """Stop the local server (fast shutdown); a no-op when it is not running."""
     root = _root(home)

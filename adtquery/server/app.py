@@ -14,13 +14,13 @@ from typing import Any
 import anyio.to_thread
 import psycopg
 import psycopg_pool
-from psycopg.conninfo import conninfo_to_dict
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from adtquery.db import jobs
 from adtquery.db import routes as event_routes
+from adtquery.db.connect import server_options
 from adtquery.db.schema import SESSION_SETUP, ensure_schema
 from adtquery.errors import AdtError
 from adtquery.server import routes
@@ -95,16 +95,6 @@ def _check_sync(conn: psycopg.Connection) -> None:
         psycopg_pool.ConnectionPool.check_connection(conn)
 
 
-# Connection settings applied unless the URL sets them. libpq (psycopg) waits 130 s for a host
-# that does not answer; keepalives end a request stuck on a database that vanished silently
-# (a dropped network) in about 20 s instead of the kernel's 15 minutes.
-_CONNECTION_DEFAULTS = {
-    "connect_timeout": 3,
-    "keepalives": 1,
-    "keepalives_idle": 10,
-    "keepalives_interval": 3,
-    "keepalives_count": 3,
-}
 # psycopg_pool retries a lost connection with a doubling delay (1, 2, 4 ... s) for
 # reconnect_timeout, 5 minutes by default, so after a 10 s outage its next attempt could be 16 s
 # away. Giving up after a few seconds frees the slot instead, and the next request that finds
@@ -115,10 +105,8 @@ _RECONNECT_SECONDS = 3.0
 def _pool_arguments(settings: Settings) -> dict[str, Any]:
     """What both pools share. Each pool's `check` tests a connection as it is checked out, so
     connections a database restart broke while idle are discarded, not used."""
-    given = conninfo_to_dict(settings.database_url)
     # autocommit: handlers open explicit transactions; configure must not leave one open.
-    kwargs: dict[str, Any] = {"autocommit": True}
-    kwargs |= {key: value for key, value in _CONNECTION_DEFAULTS.items() if key not in given}
+    kwargs = {"autocommit": True, **server_options(settings.database_url)}
     return {
         "conninfo": settings.database_url,
         "kwargs": kwargs,

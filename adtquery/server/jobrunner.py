@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 
 from adtquery.db import jobs
+from adtquery.db.connect import server_options
 from adtquery.db.importer import Checkpoint, ImportFailed, LogEntry, run_import
 from adtquery.db.importlog import OutputLog
 from adtquery.db.schema import SESSION_SETUP
@@ -50,7 +51,8 @@ class JobRunner(threading.Thread):
                 self.stopping.wait(_RETRY_SECONDS)
 
     def _serve(self) -> None:
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
+        options = server_options(self.database_url)
+        with psycopg.connect(self.database_url, autocommit=True, **options) as conn:
             conn.execute(SESSION_SETUP)
             claimed = False
             while not self.stopping.is_set():
