@@ -17,7 +17,13 @@ from adtquery.analyze import Analyzed, Kind, ShapeKind
 from adtquery.conditions import ConditionWriter
 from adtquery.params import Params
 from adtquery.patterns import Branch, Step, branches
-from adtquery.schema import GRAPH, RELATIONSHIP_LABEL, TWIN_LABEL
+from adtquery.schema import (
+    GRAPH,
+    MODELS_CHECK,
+    MODELS_VERSION_PARAM,
+    RELATIONSHIP_LABEL,
+    TWIN_LABEL,
+)
 
 _AGTYPE = "ag_catalog.agtype"
 _GRAPHID = "ag_catalog.graphid"
@@ -207,6 +213,9 @@ def _branch(analyzed: Analyzed, branch: Branch, params: Params, model_sets: Para
         filters += [f"{a}.id <> {b}.id" for i, a in enumerate(edges) for b in edges[i + 1 :]]
     if analyzed.query.where is not None:
         filters.append(writer.condition(analyzed.query.where))
+    if model_sets.values:
+        # No column in it: the planner makes it a one-time filter, checked before any row.
+        filters.insert(0, f"{MODELS_CHECK}(%({MODELS_VERSION_PARAM})s::text)")
     source = "\n".join(joins)
     if filters:
         source += "\nWHERE " + "\nAND ".join(filters)

@@ -12,11 +12,16 @@ import psycopg
 from adtquery import paging
 from adtquery.analyze import ShapeKind
 from adtquery.compiler import CompiledQuery, compile_query
-from adtquery.db.models import resolve_model_sets
+from adtquery.db import models
+from adtquery.db.models import ModelSets
 from adtquery.errors import BadRequest
+from adtquery.schema import MODELS_CHANGED, MODELS_VERSION_PARAM
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 1000
+# Runs of a page whose models changed while it was bound: each one reads them anew, so only
+# uploads faster than queries exhaust them, and then the last error stands.
+_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +58,15 @@ def query_page(
     if not query:
         raise BadRequest("The query is missing.", reason="missing-query")
     compiled = compile_query(query)
-    model_sets = resolve_model_sets(conn, compiled.model_sets)
     if position is not None:
         paging.check_fits(position, compiled.paged.key_types)
     remaining = position.remaining if position is not None else compiled.top
     limit = size if remaining is None else min(size, remaining)
-    page = run_page(conn, compiled, model_sets, limit, position.after if position else None)
+    after = position.after if position else None
+    if compiled.model_sets:
+        page = _page_with_model_sets(conn, compiled, limit, after)
+    else:
+        page = run_page(conn, compiled, None, limit, after)
     left = None if remaining is None else remaining - len(page.rows)
     token = None
     if page.last_key is not None and left != 0:
@@ -66,23 +74,45 @@ def query_page(
     return QueryPage(page.rows, token)
 
 
-def sql_params(
-    compiled: CompiledQuery, model_sets: dict[str, list[str]]
-) -> dict[str, str | list[str]]:
-    """Values for the paged SQL: each parameter as agtype JSON text, a model set as an array."""
+def _page_with_model_sets(
+    conn: psycopg.Connection,
+    compiled: CompiledQuery,
+    limit: int,
+    after: Sequence[str | int] | None,
+) -> Page:
+    """The page, with IS_OF_MODEL expanded through the models as this process last read them:
+    reading them first would cost a round trip of its own on every query. The page's SQL
+    checks their version in its own snapshot and refuses to run if they have changed since;
+    then they are read again. (An error: `conn` must be in autocommit mode.)"""
+    graph = models.last_read_graph(conn)
+    for _ in range(_ATTEMPTS - 1):
+        try:
+            return run_page(conn, compiled, graph.sets(compiled.model_sets), limit, after)
+        except psycopg.DatabaseError as error:
+            if error.sqlstate != MODELS_CHANGED:
+                raise
+        graph = models.read_graph(conn)
+    return run_page(conn, compiled, graph.sets(compiled.model_sets), limit, after)
+
+
+def sql_params(compiled: CompiledQuery, model_sets: ModelSets | None) -> dict[str, str | list[str]]:
+    """The paged SQL's arguments: agtype text for literals, agtype text arrays for model sets."""
     values: dict[str, str | list[str]] = {
         name: json.dumps(value, ensure_ascii=False) for name, value in compiled.params.items()
     }
-    for name, models in model_sets.items():
-        values[name] = [json.dumps(model, ensure_ascii=False) for model in models]
+    if model_sets is not None and compiled.model_sets:
+        values[MODELS_VERSION_PARAM] = model_sets.version
+        for name, accepted in model_sets.accepted.items():
+            values[name] = [json.dumps(model, ensure_ascii=False) for model in accepted]
     return values
 
 
 def run_cypher(
-    conn: psycopg.Connection, compiled: CompiledQuery, model_sets: dict[str, list[str]]
+    conn: psycopg.Connection, compiled: CompiledQuery, model_sets: ModelSets | None
 ) -> list[dict[str, Any]]:
     """Every row of the query, through AGE's cypher() (no paging)."""
-    params = json.dumps({**compiled.params, **model_sets}, ensure_ascii=False)
+    accepted = model_sets.accepted if model_sets is not None else {}
+    params = json.dumps({**compiled.params, **accepted}, ensure_ascii=False)
     arguments: dict[str, Any] = {"params": params, "top": compiled.top}
     rows = conn.execute(compiled.statement, arguments).fetchall()
     return [shape_row(compiled, row) for row in rows]
@@ -91,7 +121,7 @@ def run_cypher(
 def run_page(
     conn: psycopg.Connection,
     compiled: CompiledQuery,
-    model_sets: dict[str, list[str]],
+    model_sets: ModelSets | None,
     limit: int,
     after: Sequence[str | int] | None = None,
 ) -> Page:
@@ -106,7 +136,7 @@ def run_page(
         arguments.update({f"k{i}": value for i, value in enumerate(after)})
     # A model set holds 0.01% of the twins or half of them: only a custom plan, made for the
     # set at hand, knows which (a generic one walked twin_id for 0.08%: 7 ms -> 220 ms at 1M).
-    prepare = False if model_sets else None
+    prepare = False if compiled.model_sets else None
     statement = paged.page(limit + 1, after is not None)
     rows = conn.execute(statement, arguments, prepare=prepare).fetchall()
     more = len(rows) > limit
@@ -118,7 +148,7 @@ def run_page(
 def fetch_all(
     conn: psycopg.Connection,
     compiled: CompiledQuery,
-    model_sets: dict[str, list[str]],
+    model_sets: ModelSets | None,
     page_size: int,
 ) -> list[list[dict[str, Any]]]:
     """Every page of the query, honouring TOP across pages; no page is empty but the first."""

@@ -68,7 +68,7 @@ def test_creating_them_again_changes_nothing(conn: psycopg.Connection) -> None:
 def estimated_rows(conn: psycopg.Connection, query: str) -> int:
     compiled = compile_query(query)
     statement = compiled.paged.page(TWINS, resumed=False)
-    [[plan]] = conn.execute(f"EXPLAIN (FORMAT JSON) {statement}", sql_params(compiled, {}))
+    [[plan]] = conn.execute(f"EXPLAIN (FORMAT JSON) {statement}", sql_params(compiled, None))
     node = plan[0]["Plan"]
     while node["Node Type"] in ("Limit", "Sort", "Gather", "Gather Merge"):
         node = node["Plans"][0]
