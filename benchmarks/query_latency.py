@@ -43,7 +43,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from adtquery.compiler import compile_query
 from adtquery.db import local
 from adtquery.db.connect import connect
-from adtquery.db.execute import QueryPage, query_page, sql_params
+from adtquery.db.execute import QueryPage, decode_agtype, query_page, sql_params
 from adtquery.db.models import resolve_model_sets
 from benchmarks import building_graph as graph
 from benchmarks import server_latency
@@ -387,7 +387,7 @@ def executor_sql(conn: psycopg.Connection, query: str, page_size: int) -> Run:
 
 
 def _decode(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value  # agtype arrives as text
+    return decode_agtype(value) if isinstance(value, str) else value  # agtype arrives as text
 
 
 def prepared(conn: psycopg.Connection, statement: Statement) -> Run:
@@ -407,7 +407,7 @@ def scan_rows(conn: psycopg.Connection, after: str | None) -> list[tuple[str, An
     """A page of the full scan in plain SQL, keyset on the graph id (../shared/apache-age.md §5):
     (graph id, twin) pairs."""
     text, arguments = (SCAN_FIRST, {}) if after is None else (SCAN_NEXT, {"after": after})
-    return [(row[0], json.loads(row[1])) for row in conn.execute(text, arguments, prepare=True)]
+    return [(row[0], decode_agtype(row[1])) for row in conn.execute(text, arguments, prepare=True)]
 
 
 def keyset_page(conn: psycopg.Connection, after: str | None) -> Run:

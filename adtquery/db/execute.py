@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import psycopg
 
 from adtquery import paging
@@ -166,10 +167,20 @@ def fetch_all(
         after = page.last_key
 
 
+def decode_agtype(text: str) -> Any:
+    """An agtype value from its text, which is JSON for whatever ADT stores: orjson reads a
+    twin in a third of json's time, the bulk of a 1000-row page's Python. Only the JSON-foreign
+    floats (NaN, Infinity) a Cypher write could store fall back to json."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def shape_row(compiled: CompiledQuery, values: Sequence[Any]) -> dict[str, Any]:
     if compiled.shape is ShapeKind.COUNT:
         return {"COUNT": int(values[0])}
-    decoded = [None if value is None else json.loads(value) for value in values]
+    decoded = [None if value is None else decode_agtype(value) for value in values]
     if compiled.shape is ShapeKind.DOCUMENTS:
         return decoded[0]
     # ADT leaves out a projected property the twin does not have.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 
 import psycopg
@@ -11,6 +12,7 @@ from adtquery.db.execute import QueryPage, query_page
 from adtquery.db.load import insert_relationships, insert_twins
 from adtquery.db.models import insert_models
 from adtquery.errors import BadRequest
+from adtquery.schema import GRAPH, TWIN_LABEL
 from tests.db.conftest import connect
 
 pytestmark = pytest.mark.db
@@ -114,3 +116,20 @@ def test_a_token_for_another_query_is_refused(conn: psycopg.Connection) -> None:
             page_size=2,
             secret=SECRET,
         )
+
+
+def test_floats_json_cannot_spell_come_back_as_floats(conn: psycopg.Connection) -> None:
+    # Only a write through Cypher or SQL stores them (ADT's API takes JSON); rows still decode.
+    document = (
+        '{"$dtId": "odd", "$metadata": {"$model": "dtmi:t:Sensor;1"}, '
+        '"low": -Infinity, "reading": NaN}'
+    )
+    conn.execute(
+        f'INSERT INTO {GRAPH}."{TWIN_LABEL}" (properties) VALUES (%s::text::ag_catalog.agtype)',
+        (document,),
+    )
+    query = "SELECT T.low, T.reading FROM DIGITALTWINS T WHERE T.$dtId = 'odd'"
+    page = query_page(conn, query=query, continuation_token=None, page_size=5, secret=SECRET)
+    [row] = page.rows
+    assert row["low"] == -math.inf
+    assert math.isnan(row["reading"])
