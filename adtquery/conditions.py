@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from adtquery import ast
-from adtquery.analyze import Analyzed, Ref
+from adtquery.analyze import Analyzed, Kind, Ref
 from adtquery.params import Params
 
 # Properties the service maintains as strings: no type guard needed when compared with a string.
@@ -57,6 +57,11 @@ class Dialect(Protocol):
     def one_of(self, subject: str, items: list[str]) -> str: ...
     def in_set(self, subject: str, name: str) -> str: ...
     def keys(self, subject: str) -> str: ...
+    def string_equality(
+        self, variable: str, keys: tuple[str, ...], relationship: bool, items: list[str]
+    ) -> str | None:
+        """`keys`, a string the service maintains, equal to one of `items` (string parameters)
+        in a form the target's indexes serve better than agtype equality, if it has one."""
 
 
 class ConditionWriter:
@@ -166,6 +171,10 @@ class ConditionWriter:
             # Only `= null` can hold: null compared any other way is undefined.
             return self.is_null(ref) if op is ast.Comparator.EQ else self.d.FALSE
         x, p = self.value(ref), self.param(right.value)
+        if op is ast.Comparator.EQ and isinstance(right, ast.String):
+            indexed = self.system_string_equality(ref, [p])
+            if indexed is not None:
+                return indexed
         core = _compare(x, op, p)
         needs_guard = op is not ast.Comparator.EQ and not (
             (isinstance(right, ast.String) and ref.keys in STRING_SYSTEM_PROPERTIES)
@@ -192,7 +201,19 @@ class ConditionWriter:
         if expr.negated == positive:
             # NIN: defined, and equal to none of the values.
             return f"NOT {self.d.one_of(x, items)}" if items else f"{x} IS NOT NULL"
-        return self.d.one_of(x, items) if items else self.d.FALSE
+        if not items:
+            return self.d.FALSE
+        if all(isinstance(value, str) for value in values):
+            indexed = self.system_string_equality(self.analyzed.scope.ref(expr.operand), items)
+            if indexed is not None:
+                return indexed
+        return self.d.one_of(x, items)
+
+    def system_string_equality(self, ref: Ref, items: list[str]) -> str | None:
+        if ref.keys not in STRING_SYSTEM_PROPERTIES:
+            return None
+        relationship = self.analyzed.kind(ref.collection) is Kind.RELATIONSHIP
+        return self.d.string_equality(self.variable(ref.collection), ref.keys, relationship, items)
 
     def type_check(self, expr: ast.TypeCheck) -> str:
         """Strictly true or false (never NULL), so that NOT can simply be put in front."""
@@ -251,7 +272,8 @@ class ConditionWriter:
         assert collection is not None
         model = self.value(Ref(collection, MODEL))
         if expr.exact:
-            return f"{model} = {self.param(expr.model)}"
+            indexed = self.system_string_equality(Ref(collection, MODEL), [self.param(expr.model)])
+            return indexed or f"{model} = {self.param(expr.model)}"
         return self.d.in_set(model, self.model_sets.add(expr.model))
 
 

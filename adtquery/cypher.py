@@ -100,6 +100,11 @@ class CypherDialect:
     def one_of(self, subject: str, items: list[str]) -> str:
         return f"{subject} IN [{', '.join(items)}]"
 
+    def string_equality(
+        self, variable: str, keys: tuple[str, ...], relationship: bool, items: list[str]
+    ) -> None:
+        return None  # AGE's translation of plain equality is what its indexes serve
+
     def in_set(self, subject: str, name: str) -> str:
         return f"{subject} IN ${name}"
 

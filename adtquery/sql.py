@@ -9,7 +9,6 @@ the functions AGE itself compiles Cypher to, so both read the same index express
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from adtquery import ast
@@ -22,7 +21,10 @@ from adtquery.schema import (
     MODELS_CHECK,
     MODELS_VERSION_PARAM,
     RELATIONSHIP_LABEL,
+    TEXT_INDEXED,
     TWIN_LABEL,
+    access,
+    as_text,
 )
 
 _AGTYPE = "ag_catalog.agtype"
@@ -31,6 +33,8 @@ _TWINS = f'{GRAPH}."{TWIN_LABEL}"'
 _RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
 _NAME_KEY = ("$relationshipName",)
 _LIMIT = "%(limit)s"
+# A relationship's ends as twin ids: its `start_id` and `end_id` are those twins' graph ids.
+_ENDPOINTS = {("$sourceId",): "start_id", ("$targetId",): "end_id"}
 
 
 class SqlDialect:
@@ -40,11 +44,7 @@ class SqlDialect:
     EMPTY_LIST = f"'[]'::{_AGTYPE}"
 
     def access(self, variable: str, keys: tuple[str, ...]) -> str:
-        if not keys:
-            return f"{variable}.properties"
-        # The exact expression of AGE's own Cypher translation, so expression indexes match.
-        path = ", ".join(_key_literal(key) for key in keys)
-        return f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[{variable}.properties, {path}])"
+        return access(f"{variable}.properties", keys) if keys else f"{variable}.properties"
 
     def param(self, name: str) -> str:
         return f"%({name})s::{_AGTYPE}"
@@ -64,17 +64,25 @@ class SqlDialect:
         return f"{subject} IN ({', '.join(items)})"
 
     def in_set(self, subject: str, name: str) -> str:
-        # An array of agtype, not one agtype list: `= ANY` is what an expression index serves.
-        return f"{subject} = ANY(%({name})s::text[]::{_AGTYPE}[])"
+        # A text array under `= ANY`, not one agtype list: what the text index on models serves.
+        return f"{as_text(subject)} = ANY(%({name})s::text[])"
+
+    def string_equality(
+        self, variable: str, keys: tuple[str, ...], relationship: bool, items: list[str]
+    ) -> str | None:
+        """Through the text index, or through the endpoint twins' `$dtId`s for a relationship's
+        `$sourceId` / `$targetId` (the same strings, by construction): no index on agtype
+        serves those."""
+        if keys in TEXT_INDEXED:
+            return f"{as_text(self.access(variable, keys))} IN ({', '.join(map(as_text, items))})"
+        end = _ENDPOINTS.get(keys)
+        if end is None or not relationship:
+            return None
+        dtid = self.one_of(self.access("e", ("$dtId",)), items)
+        return f"{variable}.{end} IN (SELECT e.id FROM {_TWINS} e WHERE {dtid})"
 
     def keys(self, subject: str) -> str:
         return f"ag_catalog.age_keys({subject})"
-
-
-def _key_literal(key: str) -> str:
-    # A JSON string inside an SQL string; % doubled because psycopg reads it as a placeholder.
-    text = json.dumps(key, ensure_ascii=False).replace("'", "''").replace("%", "%%")
-    return f"'{text}'::{_AGTYPE}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,9 +212,10 @@ def _branch(analyzed: Analyzed, branch: Branch, params: Params, model_sets: Para
         target = _join_step(step, edge, endpoints, joins)
         bind_twin(step.target, target, step.direction is ast.Direction.ANY)
         if step.names:
-            name = writer.d.access(edge, _NAME_KEY)
             items = [writer.param(n) for n in step.names]
-            filters.append(writer.d.one_of(name, items))
+            names = writer.d.string_equality(edge, _NAME_KEY, True, items)
+            assert names is not None  # relationship names are TEXT_INDEXED
+            filters.append(names)
     if not analyzed.edges:
         # One MATCH path never traverses a relationship twice (JOINs may, being joins).
         edges = [aliases(step.edge) for step in branch.steps]

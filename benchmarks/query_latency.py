@@ -163,6 +163,11 @@ def get(alias: str, *keys: str) -> str:
     return f"ag_catalog.agtype_access_operator(VARIADIC ARRAY[{alias}.properties, {path}])"
 
 
+def get_text(alias: str, *keys: str) -> str:
+    """A string property as text in the C collation, the form of the schema's text indexes."""
+    return f'({get(alias, *keys)})::text COLLATE "C"'
+
+
 def hops(names: Sequence[str], result: str = "properties") -> str:
     """SQL for the twins `len(names)` named hops away from the twin `%(id)s`."""
     joins = [f"FROM {TWIN} t0"]
@@ -170,7 +175,7 @@ def hops(names: Sequence[str], result: str = "properties") -> str:
     for i, name in enumerate(names):
         joins.append(f"JOIN {RELATIONSHIP} r{i} ON r{i}.start_id = t{i}.id")
         joins.append(f"JOIN {TWIN} t{i + 1} ON t{i + 1}.id = r{i}.end_id")
-        where.append(f"{get(f'r{i}', '$relationshipName')} = %({name})s::ag_catalog.agtype")
+        where.append(f"{get_text(f'r{i}', '$relationshipName')} = %({name})s")
     return f"SELECT t{len(names)}.{result} " + " ".join(joins) + " WHERE " + " AND ".join(where)
 
 
@@ -180,6 +185,13 @@ class Statement:
     params: dict[str, Any]
     cypher: bool = False
     ordered: bool = True  # False: LIMIT without ORDER BY, so only the row count must agree
+    text_params: frozenset[str] = frozenset()  # bound as text, not as agtype
+
+    def arguments(self) -> dict[str, str]:
+        return {
+            name: value if name in self.text_params else json.dumps(value)
+            for name, value in self.params.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -199,8 +211,9 @@ def classes(twins: int) -> list[QueryClass]:
     sensors = [
         graph.model_id(m) for m in ("Sensor", "TemperatureSensor", "HumiditySensor", "CO2Sensor")
     ]
-    model = get("t", "$metadata", "$model")
+    model = get_text("t", "$metadata", "$model")
     names = {"contains": "contains", "hasSensor": "hasSensor"}
+    text_names = frozenset(names)
     return [
         QueryClass(
             LOOKUP,
@@ -241,9 +254,9 @@ def classes(twins: int) -> list[QueryClass]:
             {
                 "SQL": Statement(
                     f"SELECT properties FROM {TWIN} t WHERE {model} IN "
-                    "(%(a)s::ag_catalog.agtype, %(b)s::ag_catalog.agtype, "
-                    "%(c)s::ag_catalog.agtype, %(d)s::ag_catalog.agtype) ORDER BY t.id LIMIT 100",
+                    "(%(a)s, %(b)s, %(c)s, %(d)s) ORDER BY t.id LIMIT 100",
                     dict(zip("abcd", sensors, strict=True)),
+                    text_params=frozenset("abcd"),
                 ),
                 "Cypher": Statement(
                     "MATCH (t:Twin) WHERE t.`$metadata`.`$model` IN [$a, $b, $c, $d] "
@@ -260,9 +273,10 @@ def classes(twins: int) -> list[QueryClass]:
             100,
             {
                 "SQL": Statement(
-                    f"SELECT properties FROM {TWIN} t WHERE {model} = %(m)s::ag_catalog.agtype "
+                    f"SELECT properties FROM {TWIN} t WHERE {model} = %(m)s "
                     "ORDER BY t.id LIMIT 100",
                     {"m": graph.model_id("Building")},
+                    text_params=frozenset("m"),
                 ),
                 "Cypher": Statement(
                     "MATCH (t:Twin) WHERE t.`$metadata`.`$model` = $m "
@@ -278,7 +292,9 @@ def classes(twins: int) -> list[QueryClass]:
             f"SELECT R FROM DIGITALTWINS F JOIN R RELATED F.contains WHERE F.$dtId = '{floor}'",
             1000,
             {
-                "SQL": Statement(hops(["contains"]), {"id": floor, **names}),
+                "SQL": Statement(
+                    hops(["contains"]), {"id": floor, **names}, text_params=text_names
+                ),
                 "Cypher": Statement(
                     "MATCH (f:Twin)-[r:Relationship]->(t:Twin) WHERE f.`$dtId` = $id "
                     "AND r.`$relationshipName` = $contains RETURN properties(t)",
@@ -294,7 +310,9 @@ def classes(twins: int) -> list[QueryClass]:
             1000,
             {
                 "SQL": Statement(
-                    hops(["contains", "contains", "hasSensor"]), {"id": building, **names}
+                    hops(["contains", "contains", "hasSensor"]),
+                    {"id": building, **names},
+                    text_params=text_names,
                 ),
                 "Cypher": Statement(
                     "MATCH (b:Twin)-[r0:Relationship]->(:Twin)-[r1:Relationship]->(:Twin)"
@@ -315,6 +333,7 @@ def classes(twins: int) -> list[QueryClass]:
                 "SQL": Statement(
                     hops(["contains"]) + " UNION ALL " + hops(["contains", "contains"]),
                     {"id": building, **names},
+                    text_params=text_names,
                 ),
                 "Cypher": Statement(
                     "MATCH (b:Twin)-[r0:Relationship]->(t:Twin) WHERE b.`$dtId` = $id "
@@ -399,7 +418,7 @@ def prepared(conn: psycopg.Connection, statement: Statement) -> Run:
         arguments: Any = (json.dumps(statement.params),)
     else:
         text = statement.text
-        arguments = {name: json.dumps(value) for name, value in statement.params.items()}
+        arguments = statement.arguments()
     return lambda: [_decode(row[0]) for row in conn.execute(text, arguments, prepare=True)]
 
 

@@ -24,7 +24,7 @@ _TWINS = f'{GRAPH}."{TWIN_LABEL}"'
 _RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
 
 
-# Written exactly as the indexes twin_dtid and relationship_key are, so these lookups use them.
+# Written exactly as the indexes twin_dtid and relationship_source_key are, so lookups use them.
 _MODEL = f"ag_catalog.agtype_out({access('$metadata', '$model', table='t')})"
 _FIND_TWINS = (
     f"SELECT u.dtid, t.id::text::bigint, {_MODEL} "
@@ -32,9 +32,10 @@ _FIND_TWINS = (
     f"ON {access('$dtId', table='t')} = to_json(u.dtid)::text::ag_catalog.agtype"
 )
 _FIND_RELATIONSHIPS = (
-    f"SELECT u.source, u.rel FROM unnest(%s::text[], %s::text[]) AS u(source, rel) "
+    "SELECT u.source, u.rel "
+    "FROM unnest(%s::text[], %s::text[], %s::text[]) AS u(source, rel, start) "
     f"WHERE EXISTS (SELECT 1 FROM {_RELATIONSHIPS} r "
-    f"WHERE {access('$sourceId', table='r')} = to_json(u.source)::text::ag_catalog.agtype "
+    "WHERE r.start_id = u.start::ag_catalog.graphid "
     f"AND {access('$relationshipId', table='r')} = to_json(u.rel)::text::ag_catalog.agtype)"
 )
 _LABEL = (
@@ -91,9 +92,10 @@ def find_twins(conn: psycopg.Connection, dtids: Sequence[str]) -> dict[str, Endp
 
 
 def existing_relationships(
-    conn: psycopg.Connection, keys: Sequence[tuple[str, str]]
+    conn: psycopg.Connection, keys: Sequence[tuple[str, str]], sources: Sequence[int]
 ) -> set[tuple[str, str]]:
-    """The (source $dtId, $relationshipId) pairs among `keys` that are stored."""
-    sources = [source for source, _ in keys]
+    """The (source $dtId, $relationshipId) pairs among `keys` that are stored, given the graph
+    ids of their source twins."""
     ids = [rel for _, rel in keys]
-    return {(s, r) for s, r in conn.execute(_FIND_RELATIONSHIPS, (sources, ids)).fetchall()}
+    arguments = ([source for source, _ in keys], ids, [str(graph_id) for graph_id in sources])
+    return {(s, r) for s, r in conn.execute(_FIND_RELATIONSHIPS, arguments).fetchall()}

@@ -97,14 +97,14 @@ def _page_with_model_sets(
 
 
 def sql_params(compiled: CompiledQuery, model_sets: ModelSets | None) -> dict[str, str | list[str]]:
-    """The paged SQL's arguments: agtype text for literals, agtype text arrays for model sets."""
+    """The paged SQL's arguments: agtype text for literals, arrays of model ids for model sets."""
     values: dict[str, str | list[str]] = {
         name: json.dumps(value, ensure_ascii=False) for name, value in compiled.params.items()
     }
     if model_sets is not None and compiled.model_sets:
         values[MODELS_VERSION_PARAM] = model_sets.version
         for name, accepted in model_sets.accepted.items():
-            values[name] = [json.dumps(model, ensure_ascii=False) for model in accepted]
+            values[name] = list(accepted)
     return values
 
 

@@ -308,7 +308,9 @@ class UnitWriter:
             lambda batch: bulk.copy_relationships(
                 self.conn, ((*e.endpoints, e.payload) for e in batch)
             ),
-            lambda batch: bulk.existing_relationships(self.conn, [e.key for e in batch]),
+            lambda batch: bulk.existing_relationships(
+                self.conn, [e.key for e in batch], [e.endpoints[0] for e in batch]
+            ),
             "a relationship with this $relationshipId already exists on its source twin",
         )
         _drop_refused(relationships, refused)

@@ -15,7 +15,7 @@ import psycopg
 
 from adtquery.db import twins
 from adtquery.db.schema import access
-from adtquery.schema import GRAPH, RELATIONSHIP_LABEL
+from adtquery.schema import GRAPH, RELATIONSHIP_LABEL, as_text
 
 Document = dict[str, Any]
 Change = Callable[[Document | None, Document | None, Document | None], Document]
@@ -23,11 +23,15 @@ Change = Callable[[Document | None, Document | None, Document | None], Document]
 RELATIONSHIPS = f'{GRAPH}."{RELATIONSHIP_LABEL}"'
 
 
-# Written as the unique index relationship_key is, so lookups and pages use it.
-_SOURCE, _ID, _NAME = access("$sourceId"), access("$relationshipId"), access("$relationshipName")
+# Written as the indexes relationship_source_key and relationship_name_text are, so lookups and
+# pages use them: a relationship's source twin is its start_id.
+_ID, _NAME = access("$relationshipId"), as_text(access("$relationshipName"))
 _AGTYPE = "%s::text::ag_catalog.agtype"
 _DOCUMENT = twins.DOCUMENT
-_BY_KEY = f"{_SOURCE} = {_AGTYPE} AND {_ID} = {_AGTYPE}"
+_FROM_SOURCE = (
+    f"start_id = (SELECT s.id FROM {twins.TWINS} s WHERE {access('$dtId', table='s')} = {_AGTYPE})"
+)
+_BY_KEY = f"{_FROM_SOURCE} AND {_ID} = {_AGTYPE}"
 
 
 async def get(conn: psycopg.AsyncConnection, source_id: str, rel_id: str) -> Document | None:
@@ -117,11 +121,11 @@ async def outgoing(
     conn: psycopg.AsyncConnection, source_id: str, name: str | None, after: str | None, limit: int
 ) -> list[Document]:
     """Relationships from a twin in relationship id order, optionally of one name."""
-    conditions = [f"{_SOURCE} = {_AGTYPE}"]
+    conditions = [_FROM_SOURCE]
     params = [json.dumps(source_id)]
     if name is not None:
-        conditions.append(f"{_NAME} = {_AGTYPE}")
-        params.append(json.dumps(name))
+        conditions.append(f"{_NAME} = %s")
+        params.append(name)
     if after is not None:
         conditions.append(f"{_ID} > {_AGTYPE}")  # never >= on AGE's btree (apache-age.md)
         params.append(json.dumps(after))
