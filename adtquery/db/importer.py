@@ -125,6 +125,7 @@ def run_import(
         sys.setswitchinterval(switching)
         if not conn.broken:
             create_indexes(conn)  # a section cut short may have dropped some
+            reader.units.statistics.wait()
     return ImportResult(reader.units.done, writer.stopped)
 
 

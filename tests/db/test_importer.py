@@ -18,6 +18,7 @@ import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 
+from adtquery.db import importunits
 from adtquery.db.execute import query_page
 from adtquery.db.importer import (
     DONE,
@@ -669,6 +670,31 @@ def test_a_byte_order_mark_and_crlf(scratch: psycopg.Connection) -> None:
     result = run(scratch, data)
     assert result.checkpoint == Checkpoint(len(data), 6, DONE, True, 1, 1, 0, 0)
     assert stored_twin(scratch, "s")["name"] == "é"
+
+
+def _common_names(conn: psycopg.Connection) -> list[str]:
+    """The most common values of `name` as the last ANALYZE of the twins found them."""
+    query = (
+        "SELECT most_common_vals::text FROM pg_stats_ext_exprs "
+        "WHERE statistics_schemaname = %s AND expr LIKE '%%\"name\"%%'"
+    )
+    return [row[0] for row in conn.execute(query, (GRAPH,))]
+
+
+@pytest.mark.parametrize("beside", [True, False], ids=["beside the import", "after it"])
+def test_a_section_is_analyzed_by_the_time_the_import_returns(
+    scratch: psycopg.Connection, monkeypatch: pytest.MonkeyPatch, beside: bool
+) -> None:
+    if not beside:  # no second connection to be had: the import's own runs the ANALYZE
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise psycopg.OperationalError("too many connections")
+
+        monkeypatch.setattr(importunits.psycopg, "connect", refuse)
+    name = "beside" if beside else "after"  # not what an earlier ANALYZE found
+    spaces = [twin(f"s{n}", "Space", name=name) for n in range(7)]
+    run(scratch, ndjson(*MODELS, {"Section": "Twins"}, *spaces), batch_size=3)
+    assert _common_names(scratch) == [f'{{"\\"{name}\\""}}']
 
 
 @pytest.mark.parametrize("batch_size", [0, -1])
