@@ -74,12 +74,16 @@ class SqlDialect:
         `$sourceId` / `$targetId` (the same strings, by construction): no index on agtype
         serves those."""
         if keys in TEXT_INDEXED:
-            return f"{as_text(self.access(variable, keys))} IN ({', '.join(map(as_text, items))})"
+            return self.text_equality(self.access(variable, keys), items)
         end = _ENDPOINTS.get(keys)
         if end is None or not relationship:
             return None
         dtid = self.one_of(self.access("e", ("$dtId",)), items)
         return f"{variable}.{end} IN (SELECT e.id FROM {_TWINS} e WHERE {dtid})"
+
+    def text_equality(self, subject: str, items: list[str]) -> str:
+        """A TEXT_INDEXED string equal to one of `items`, in the form of its index."""
+        return f"{as_text(subject)} IN ({', '.join(map(as_text, items))})"
 
     def keys(self, subject: str) -> str:
         return f"ag_catalog.age_keys({subject})"
@@ -183,7 +187,8 @@ def _union(parts: list[_Select]) -> PagedSql:
 
 def _branch(analyzed: Analyzed, branch: Branch, params: Params, model_sets: Params) -> _Select:
     aliases = _Aliases(analyzed)
-    writer = ConditionWriter(analyzed, SqlDialect(), params, aliases, model_sets)
+    dialect = SqlDialect()
+    writer = ConditionWriter(analyzed, dialect, params, aliases, model_sets)
     declared = set(analyzed.scope.collections)
     endpoints: dict[str, str] = {}
     joins: list[str] = []
@@ -213,9 +218,7 @@ def _branch(analyzed: Analyzed, branch: Branch, params: Params, model_sets: Para
         bind_twin(step.target, target, step.direction is ast.Direction.ANY)
         if step.names:
             items = [writer.param(n) for n in step.names]
-            names = writer.d.string_equality(edge, _NAME_KEY, True, items)
-            assert names is not None  # relationship names are TEXT_INDEXED
-            filters.append(names)
+            filters.append(dialect.text_equality(dialect.access(edge, _NAME_KEY), items))
     if not analyzed.edges:
         # One MATCH path never traverses a relationship twice (JOINs may, being joins).
         edges = [aliases(step.edge) for step in branch.steps]
