@@ -27,7 +27,7 @@ from adtquery.dtdl.elements import (
     SchemaRef,
     kind,
 )
-from adtquery.dtdl.primitives import fits, is_integer
+from adtquery.dtdl.primitives import fit_test, is_integer
 from adtquery.errors import ValidationFailed
 
 TWIN_KEYS = frozenset({"$dtId", "$etag", "$metadata"})
@@ -142,7 +142,7 @@ def check_value(schema: Schema, value: Any, path: str, scope: Mapping[str, Schem
     if isinstance(schema, SchemaRef):
         schema = scope[schema.id]  # link.py made sure it resolves
     if isinstance(schema, Primitive):
-        if not fits(schema.name, value):
+        if not fit_test(schema.name)(value):
             raise _wrong_type(schema.name, path)
     elif isinstance(schema, EnumSchema):
         integer = schema.value_schema == "integer"

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from adtquery.dtdl import instances
+from adtquery.dtdl import compiled, instances
 from adtquery.dtdl.elements import Component, Interface, Relationship, kind
 from adtquery.dtdl.errors import (
     ComponentNotFound,
@@ -33,7 +33,8 @@ class Models:
     Documents are kept and returned as they were uploaded: treat them as read-only.
     """
 
-    __slots__ = ("_documents", "_extends", "_interfaces", "_is_a_cache", "_referrers", "_views")
+    __slots__ = ("_documents", "_extends", "_interfaces", "_is_a_cache", "_referrers",
+                 "_relationship_tests", "_twin_tests", "_views")  # fmt: skip
 
     def __init__(self, documents: Mapping[str, dict[str, Any]]) -> None:
         """A set from stored documents, trusted to have passed `add` once; each is parsed
@@ -53,6 +54,10 @@ class Models:
         self._interfaces = interfaces
         self._views: dict[str, instances.View] = {}
         self._is_a_cache: dict[tuple[str, str], bool] = {}  # a bulk import asks a few pairs often
+        self._twin_tests: dict[str, compiled.Test] = {}
+        # (source model, relationship name, target model) -> the test of a body, once the three
+        # are known to go together.
+        self._relationship_tests: dict[tuple[str, str, str | None], compiled.Test] = {}
         self._referrers: dict[str, list[str]] | None = None
         self._extends: dict[str, tuple[str, ...]] | None = None
 
@@ -194,7 +199,9 @@ class Models:
     def validate_twin(self, twin: dict[str, Any]) -> None:
         """A whole twin document (PUT, or a twin after a PATCH): ValidationFailed naming the
         property. `$dtId`, `$etag` and `$metadata` (beyond `$model`) are the server's."""
-        instances.check_twin(twin, self._view)
+        test = self._twin_test(twin)
+        if test is None or not test(twin):
+            instances.check_twin(twin, self._view)  # the verdict, and its message
 
     def validate_component(self, model_id: str, component: str, value: dict[str, Any]) -> None:
         """A component's whole object after a component PATCH; ComponentNotFound (404) if the
@@ -210,6 +217,15 @@ class Models:
         """A relationship of a twin of `source_model`. `properties` may be the whole body: keys
         starting with `$` are the service's and skipped. `target_model` None skips the target
         check; a target whose model was deleted is judged by its id alone."""
+        test = self._relationship_tests.get((source_model, name, target_model))
+        if test is None or not test(properties):
+            self._check_relationship(source_model, name, properties, target_model)
+
+    def _check_relationship(
+        self, source_model: str, name: str, properties: dict[str, Any], target_model: str | None
+    ) -> None:
+        """The verdict on a relationship and its message; a valid one compiles the test of its
+        (source, name, target) for the next."""
         view = self._view(source_model, source_model)
         content = view.contents.get(name)
         if not isinstance(content, Relationship):
@@ -233,6 +249,9 @@ class Models:
                 reason="wrong-target",
             )
         instances.check_relationship(content, properties, view.scope)
+        key = (source_model, name, target_model)
+        if key not in self._relationship_tests:
+            self._relationship_tests[key] = compiled.relationship_test(content, view.scope)
 
     def _is_a(self, model_id: str, wanted: str) -> bool:
         known = self._is_a_cache.get((model_id, wanted))
@@ -240,6 +259,22 @@ class Models:
             known = any(is_version_of(m, wanted) for m in ancestry(self.extends(), model_id))
             self._is_a_cache[model_id, wanted] = known
         return known
+
+    def _twin_test(self, twin: Any) -> compiled.Test | None:
+        """The compiled test for the twin's model; None where instances must judge the twin
+        as a whole (not an object, no model named, the model missing)."""
+        metadata = twin.get("$metadata") if isinstance(twin, dict) else None
+        model_id = metadata.get("$model") if isinstance(metadata, dict) else None
+        if not isinstance(model_id, str):
+            return None
+        test = self._twin_tests.get(model_id)
+        if test is None and model_id in self._interfaces:
+            try:
+                view = self._view(model_id, model_id)
+            except ValidationFailed:
+                return None
+            test = self._twin_tests[model_id] = compiled.twin_test(view, self._view)
+        return test
 
     def _view(self, model_id: str, blame: str) -> instances.View:
         view = self._views.get(model_id)

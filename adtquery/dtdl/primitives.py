@@ -215,6 +215,6 @@ _FITS: dict[str, Callable[[Any], bool]] = {
 } | {term: _geometry(term) for term in GEOSPATIAL}
 
 
-def fits(term: str, value: Any) -> bool:
+def fit_test(term: str) -> Callable[[Any], bool]:
     """Whether a JSON value is a value of the primitive or geospatial schema `term`."""
-    return _FITS[term](value)
+    return _FITS[term]
