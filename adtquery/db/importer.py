@@ -22,9 +22,12 @@ client-side, COPY into the label tables).
 
 from __future__ import annotations
 
+import gc
 import sys
+import threading
 from codecs import BOM_UTF8
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -100,7 +103,11 @@ def run_import(
     thread until this returns."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
-    reader = _Reader(conn, sink, start, batch_size)
+    with _collector_paused():
+        return _run(conn, lines, _Reader(conn, sink, start, batch_size))
+
+
+def _run(conn: psycopg.Connection, lines: Iterable[bytes], reader: _Reader) -> ImportResult:
     writer = reader.writer
     switching = sys.getswitchinterval()
     # The writer thread wakes from every database call needing the GIL, which the parsing
@@ -127,6 +134,32 @@ def run_import(
             create_indexes(conn)  # a section cut short may have dropped some
             reader.units.statistics.wait()
     return ImportResult(reader.units.done, writer.stopped)
+
+
+_pauses = 0
+_pauses_lock = threading.Lock()
+_collecting = True  # whether the collector was on when the first running import paused it
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while imports run. An import allocates millions of
+    acyclic documents that live a unit each: the collector, run every 700 allocations, found
+    nothing and cost a quarter of the importing process's CPU (100k twins: 8.5 s -> 6.1 s).
+    Cycles made meanwhile elsewhere in the process wait for the last import to end."""
+    global _pauses, _collecting
+    with _pauses_lock:
+        if _pauses == 0:
+            _collecting = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pauses_lock:
+            _pauses -= 1
+            if _pauses == 0 and _collecting:
+                gc.enable()
 
 
 def stamp_twin(twin: Document, now: str) -> None:

@@ -5,6 +5,7 @@ to exactly what one uninterrupted import stores and logs."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import re
@@ -670,6 +671,34 @@ def test_a_byte_order_mark_and_crlf(scratch: psycopg.Connection) -> None:
     result = run(scratch, data)
     assert result.checkpoint == Checkpoint(len(data), 6, DONE, True, 1, 1, 0, 0)
     assert stored_twin(scratch, "s")["name"] == "é"
+
+
+@dataclass
+class CollectorWatchingSink(RecordingSink):
+    collecting: list[bool] = field(default_factory=list)
+
+    def record(
+        self, conn: psycopg.Connection, entries: list[LogEntry], checkpoint: Checkpoint
+    ) -> None:
+        self.collecting.append(gc.isenabled())
+        super().record(conn, entries, checkpoint)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])
+def test_the_collector_is_paused_for_the_import_and_left_as_it_was(
+    scratch: psycopg.Connection, enabled: bool
+) -> None:
+    before = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    sink = CollectorWatchingSink()
+    try:
+        run(scratch, ndjson(*MODELS, {"Section": "Twins"}, twin("s", "Space")), sink)
+        with pytest.raises(ImportFailed):
+            run(scratch, ndjson({"Section": "Nope"}), sink)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if before else gc.disable)()
+    assert sink.collecting and not any(sink.collecting)
 
 
 def _common_names(conn: psycopg.Connection) -> list[str]:
