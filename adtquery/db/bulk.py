@@ -9,6 +9,7 @@ a lookup, and its own id is left to the column default.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Sequence
 
 import orjson
@@ -47,7 +48,10 @@ _RESERVE = "SELECT array_agg(nextval(%s::regclass)) FROM generate_series(1, %s)"
 
 class GraphIds:
     """Graph ids for new twins: the label id in the top 16 bits, the sequence below (AGE's
-    `_graphid`). Values are reserved from the sequence in blocks, so nothing else gets them."""
+    `_graphid`). Values are reserved from the sequence in blocks, so nothing else gets them.
+
+    An import's reader takes ids that its writer reserved ahead (`stock`), so each twin's COPY
+    row is made while parsing, off the writer's path; `take` is safe from another thread."""
 
     def __init__(self, conn: psycopg.Connection) -> None:
         row = conn.execute(_LABEL, (GRAPH, TWIN_LABEL)).fetchone()
@@ -55,33 +59,54 @@ class GraphIds:
             raise RuntimeError(f"the label {TWIN_LABEL} does not exist: run ensure_schema")
         self._prefix = row[0] << 48
         self._sequence = f'{GRAPH}."{row[1]}"'
+        self._spare: deque[int] = deque()
 
     def reserve(self, conn: psycopg.Connection, count: int) -> list[int]:
-        if count == 0:
+        if count <= 0:
             return []
         [values] = conn.execute(_RESERVE, (self._sequence, count)).fetchone() or [[]]
         return [self._prefix | value for value in values]
 
+    def stock(self, conn: psycopg.Connection, count: int) -> None:
+        """Reserve ids until about `count` are spare."""
+        self._spare.extend(self.reserve(conn, count - len(self._spare)))
 
-def copy_text(document: Document) -> bytes:
+    def take(self) -> int:
+        """A spare id; 0 when none is left (the writer then reserves one itself)."""
+        try:
+            return self._spare.popleft()
+        except IndexError:
+            return 0
+
+
+def _copy_text(document: Document) -> bytes:
     """A document as one agtype field of COPY's text format. JSON has no raw tab or newline,
     so doubling backslashes is the only escaping COPY needs."""
     return orjson.dumps(document).replace(b"\\", b"\\\\")
 
 
-def copy_twins(conn: psycopg.Connection, rows: Iterable[tuple[int, bytes]]) -> None:
-    """(graph id, `copy_text` of the twin) rows into the Twin label table."""
-    data = b"".join(b"%d\t%b\n" % row for row in rows)
-    with conn.cursor().copy(f"COPY {_TWINS} (id, properties) FROM STDIN") as copy:
-        copy.write(data)
+def twin_row(graph_id: int, twin: Document) -> bytes:
+    return b"%d\t%b\n" % (graph_id, _copy_text(twin))
 
 
-def copy_relationships(conn: psycopg.Connection, rows: Iterable[tuple[int, int, bytes]]) -> None:
-    """(source graph id, target graph id, `copy_text`) rows into the Relationship table."""
-    data = b"".join(b"%d\t%d\t%b\n" % row for row in rows)
-    with conn.cursor().copy(
-        f"COPY {_RELATIONSHIPS} (start_id, end_id, properties) FROM STDIN"
-    ) as copy:
+def relationship_row(source: int, target: int, relationship: Document) -> bytes:
+    """The row of a relationship between the twins of graph ids `source` and `target`."""
+    return b"%d\t%d\t%b\n" % (source, target, _copy_text(relationship))
+
+
+def copy_twins(conn: psycopg.Connection, rows: Iterable[bytes]) -> None:
+    """`twin_row`s into the Twin label table."""
+    _copy(conn, f"COPY {_TWINS} (id, properties) FROM STDIN", rows)
+
+
+def copy_relationships(conn: psycopg.Connection, rows: Iterable[bytes]) -> None:
+    """`relationship_row`s into the Relationship label table."""
+    _copy(conn, f"COPY {_RELATIONSHIPS} (start_id, end_id, properties) FROM STDIN", rows)
+
+
+def _copy(conn: psycopg.Connection, statement: str, rows: Iterable[bytes]) -> None:
+    data = b"".join(rows)  # one write: psycopg sends it in large chunks
+    with conn.cursor().copy(statement) as copy:
         copy.write(data)
 
 

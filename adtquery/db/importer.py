@@ -190,7 +190,7 @@ class _Reader:
         stored = [orjson.loads(row[0]) for row in conn.execute(_STORED_MODELS)]
         self.models = Models({model["id"]: model["model"] for model in stored})
         self.decommissioned = {model["id"] for model in stored if model.get("decommissioned")}
-        self.units = UnitWriter(conn, sink, start, self._relationship_problem, uploaded)
+        self.units = UnitWriter(conn, sink, start, self._relationship_problem, uploaded, batch_size)
         self.endpoints = self.units.endpoints
         self.writer = CommitThread(self.units.commit)
         # The input read so far.
@@ -337,10 +337,11 @@ class _Reader:
         problem = self._twin_problem(twin, dtid)
         if problem is not None:
             return self._fail(number, dtid, "ValidationFailed", problem)
-        model = twin["$metadata"]["$model"]
-        self.endpoints[dtid] = (0, model)  # the writer sets the graph id
+        graph_id = self.units.ids.take()  # 0 if none is spare: the writer then numbers it
+        self.endpoints[dtid] = (graph_id, twin["$metadata"]["$model"])
         stamp_twin(twin, self.now)
-        self.unit.twins.append(Entity(number, dtid, twin, payload=bulk.copy_text(twin)))
+        row = bulk.twin_row(graph_id, twin) if graph_id else b""
+        self.unit.twins.append(Entity(number, dtid, twin, (graph_id, 0), row))
 
     def _twin_problem(self, twin: Document, dtid: str) -> str | None:
         if dtid in self.endpoints:
@@ -388,7 +389,7 @@ class _Reader:
         if problem is not None:
             return self._fail(number, entity.key, "ValidationFailed", problem)
         entity.endpoints = (source_end[0], target_end[0])
-        entity.payload = bulk.copy_text(relationship)
+        entity.row = bulk.relationship_row(*entity.endpoints, relationship)
         self.unit.relationships.append(entity)
         return None
 

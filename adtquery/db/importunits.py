@@ -96,7 +96,7 @@ class Entity:
     key: Any  # $dtId, or (source $dtId, $relationshipId)
     document: Document
     endpoints: tuple[int, int] = (0, 0)  # a twin's graph id; a relationship's two ends
-    payload: bytes = b""  # the document as COPY text, made on the parsing thread
+    row: bytes = b""  # the COPY row, made on the parsing thread once the graph ids are known
 
 
 @dataclass(slots=True)
@@ -222,6 +222,7 @@ class UnitWriter:
         start: Checkpoint,
         check_relationship: RelationshipCheck,
         uploaded: str,
+        batch_size: int,
     ) -> None:
         self.conn = conn
         self.sink = sink
@@ -229,6 +230,10 @@ class UnitWriter:
         self.check_relationship = check_relationship
         self.uploaded = uploaded
         self.ids = bulk.GraphIds(conn)
+        # Enough for the units the reader can be ahead by: the one it fills, two queued and
+        # the one committing.
+        self.ids_ahead = 4 * batch_size if start.section <= TWINS else 0
+        self.ids.stock(conn, self.ids_ahead)
         self.statistics = Statistics(conn)
         # Twins of this run: $dtId -> (graph id, model). The reader adds each twin with graph id
         # 0, the writer sets it; a twin imported before a resume is looked up instead.
@@ -242,6 +247,7 @@ class UnitWriter:
                 self.conn.execute(f'ANALYZE {GRAPH}."{MODEL_LABEL}"')
             if unit.twins:
                 self._write_twins(unit.twins, failures)
+                self.ids.stock(self.conn, self.ids_ahead)
             if unit.unresolved:
                 unit.relationships += self._resolve(unit.unresolved, failures)
             if unit.relationships:
@@ -296,14 +302,16 @@ class UnitWriter:
         return self.conn.execute(f'SELECT NOT EXISTS (SELECT FROM {GRAPH}."{label}")').fetchone()[0]
 
     def _write_twins(self, twins: list[Entity], failures: list[LogEntry]) -> None:
-        ids = self.ids.reserve(self.conn, len(twins))
-        for entity, graph_id in zip(twins, ids, strict=True):
+        unnumbered = [entity for entity in twins if not entity.endpoints[0]]
+        ids = self.ids.reserve(self.conn, len(unnumbered))
+        for entity, graph_id in zip(unnumbered, ids, strict=True):
             entity.endpoints = (graph_id, 0)
+            entity.row = bulk.twin_row(graph_id, entity.document)
             self.endpoints[entity.key] = (graph_id, entity.document["$metadata"]["$model"])
         refused = self._copy(
             TWINS,
             twins,
-            lambda batch: bulk.copy_twins(self.conn, ((e.endpoints[0], e.payload) for e in batch)),
+            lambda batch: bulk.copy_twins(self.conn, (entity.row for entity in batch)),
             lambda batch: set(bulk.find_twins(self.conn, [e.key for e in batch])),
             "a digital twin with this $dtId already exists",
         )
@@ -340,7 +348,7 @@ class UnitWriter:
                 continue
             assert source_end is not None and target_end is not None
             entity.endpoints = (source_end[0], target_end[0])
-            entity.payload = bulk.copy_text(entity.document)
+            entity.row = bulk.relationship_row(*entity.endpoints, entity.document)
             resolved.append(entity)
         return resolved
 
@@ -348,9 +356,7 @@ class UnitWriter:
         refused = self._copy(
             RELATIONSHIPS,
             relationships,
-            lambda batch: bulk.copy_relationships(
-                self.conn, ((*e.endpoints, e.payload) for e in batch)
-            ),
+            lambda batch: bulk.copy_relationships(self.conn, (entity.row for entity in batch)),
             lambda batch: bulk.existing_relationships(
                 self.conn, [e.key for e in batch], [e.endpoints[0] for e in batch]
             ),

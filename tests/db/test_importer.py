@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
 
-from adtquery.db import importunits
+from adtquery.db import bulk, importunits
 from adtquery.db.execute import query_page
 from adtquery.db.importer import (
     DONE,
@@ -671,6 +671,16 @@ def test_a_byte_order_mark_and_crlf(scratch: psycopg.Connection) -> None:
     result = run(scratch, data)
     assert result.checkpoint == Checkpoint(len(data), 6, DONE, True, 1, 1, 0, 0)
     assert stored_twin(scratch, "s")["name"] == "é"
+
+
+def test_twins_without_a_spare_graph_id_are_numbered_by_the_writer(
+    scratch: psycopg.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store_building(scratch)
+    expected = graph(scratch)
+    monkeypatch.setattr(bulk.GraphIds, "take", lambda self: 0)  # the reader outran the stock
+    store_building(scratch)
+    assert graph(scratch) == expected
 
 
 @dataclass
