@@ -162,21 +162,23 @@ def _collector_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def stamp_twin(twin: Document, now: str) -> None:
-    """Add what ADT adds to a created twin, keeping every value the twin already has."""
+def _stamp_twin(twin: Document, now: str, updated: Document) -> None:
+    """Add what ADT adds to a created twin, keeping every value the twin already has.
+    `updated` is {"lastUpdateTime": now}: one object in every twin's metadata, as a twin is
+    only serialized once stamped (a million property entries fewer to allocate)."""
     twin.setdefault("$etag", new_etag())
-    _stamp(twin, twin["$metadata"], now)
+    _stamp(twin, twin["$metadata"], now, updated)
 
 
-def _stamp(container: Document, metadata: Document, now: str) -> None:
+def _stamp(container: Document, metadata: Document, now: str, updated: Document) -> None:
     metadata.setdefault("$lastUpdateTime", now)
     for key, value in container.items():
         if key[0] == "$":
             continue
         if key not in metadata:
-            metadata[key] = {"lastUpdateTime": now}
+            metadata[key] = updated
         if isinstance(value, dict) and isinstance(value.get("$metadata"), dict):
-            _stamp(value, value["$metadata"], now)  # a component: its own $metadata too
+            _stamp(value, value["$metadata"], now, updated)  # a component: its own $metadata
 
 
 class _Reader:
@@ -186,6 +188,7 @@ class _Reader:
         self.batch_size = batch_size
         moment = datetime.now(UTC)
         self.now = adt_time(moment)
+        self.updated = {"lastUpdateTime": self.now}
         uploaded = adt_time(moment, OFFSET)  # a model's uploadTime
         stored = [orjson.loads(row[0]) for row in conn.execute(_STORED_MODELS)]
         self.models = Models({model["id"]: model["model"] for model in stored})
@@ -339,7 +342,7 @@ class _Reader:
             return self._fail(number, dtid, "ValidationFailed", problem)
         graph_id = self.units.ids.take()  # 0 if none is spare: the writer then numbers it
         self.endpoints[dtid] = (graph_id, twin["$metadata"]["$model"])
-        stamp_twin(twin, self.now)
+        _stamp_twin(twin, self.now, self.updated)
         row = bulk.twin_row(graph_id, twin) if graph_id else b""
         self.unit.twins.append(Entity(number, dtid, twin, (graph_id, 0), row))
 
