@@ -55,7 +55,7 @@ from adtquery.db.importunits import (
     failure,
     status,
 )
-from adtquery.db.schema import create_indexes
+from adtquery.db.schema import create_indexes, resume_autovacuum
 from adtquery.dtdl import Models
 from adtquery.errors import AdtError, ValidationFailed
 from adtquery.etags import new_etag
@@ -133,6 +133,7 @@ def _run(conn: psycopg.Connection, lines: Iterable[bytes], reader: _Reader) -> I
         if not conn.broken:
             create_indexes(conn)  # a section cut short may have dropped some
             reader.units.statistics.wait()
+            resume_autovacuum(conn)
     return ImportResult(reader.units.done, writer.stopped)
 
 

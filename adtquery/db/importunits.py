@@ -21,7 +21,7 @@ from psycopg import errors
 
 from adtquery.db import bulk
 from adtquery.db.models import insert_models
-from adtquery.db.schema import create_indexes, drop_secondary_indexes
+from adtquery.db.schema import create_indexes, drop_secondary_indexes, pause_autovacuum
 from adtquery.schema import GRAPH, MODEL_LABEL, RELATIONSHIP_LABEL, TWIN_LABEL
 
 SECTIONS = ("Header", "Models", "Twins", "Relationships")
@@ -278,10 +278,12 @@ class UnitWriter:
 
     def _sections_starting(self, unit: Unit) -> None:
         """A section that starts on an empty label table loads it without its secondary
-        indexes (adtquery.db.schema.SECONDARY_INDEXES)."""
+        indexes (adtquery.db.schema.SECONDARY_INDEXES) and without autovacuum, until the end
+        of the import."""
         for label in self._sections(unit, "Started"):
             if self._empty(label):
                 drop_secondary_indexes(self.conn, label)
+                pause_autovacuum(self.conn, label)
 
     def _sections_ending(self, unit: Unit) -> list[str]:
         """Build what a section dropped; the labels whose statistics are then due."""

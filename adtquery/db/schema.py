@@ -124,6 +124,27 @@ def drop_secondary_indexes(conn: psycopg.Connection, label: str) -> None:
         conn.execute(f"DROP INDEX IF EXISTS {GRAPH}.{name}")
 
 
+# A bulk load into a label table keeps autovacuum off it until the load has ended and run its
+# own ANALYZE: mid-import, autovacuum's ANALYZE of the twins costs ~3 s of a 2-core machine's
+# CPU, and the index builds at a section's end wait for it (deadlock_timeout) to be cancelled.
+_PAUSED = (
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE n.nspname = %s AND c.relname = ANY(%s) "
+    "AND 'autovacuum_enabled=false' = ANY(c.reloptions)"
+)
+
+
+def pause_autovacuum(conn: psycopg.Connection, label: str) -> None:
+    conn.execute(f'ALTER TABLE {GRAPH}."{label}" SET (autovacuum_enabled = false)')
+
+
+def resume_autovacuum(conn: psycopg.Connection) -> None:
+    """Autovacuum back on every label table a load paused it on (a no-op when none is)."""
+    labels = [TWIN_LABEL, RELATIONSHIP_LABEL]
+    for (label,) in conn.execute(_PAUSED, (GRAPH, labels)).fetchall():
+        conn.execute(f'ALTER TABLE {GRAPH}."{label}" RESET (autovacuum_enabled)')
+
+
 def create_indexes(conn: psycopg.Connection) -> None:
     """The indexes that are missing (a no-op when all exist)."""
     for statement in INDEXES:
@@ -147,6 +168,7 @@ def ensure_schema(conn: psycopg.Connection) -> None:
             if not exists:
                 conn.execute(f"SELECT create_{kind}label(%s, %s)", (GRAPH, label))
         create_indexes(conn)
+        resume_autovacuum(conn)  # left paused by a load that was killed
         for name in _RETIRED_INDEXES:
             conn.execute(f"DROP INDEX IF EXISTS {GRAPH}.{name}")
         conn.execute(MODELS_VERSION_FUNCTIONS)

@@ -30,6 +30,7 @@ from adtquery.db.importer import (
     run_import,
 )
 from adtquery.db.models import extends_graph
+from adtquery.db.schema import ensure_schema, pause_autovacuum
 from adtquery.errors import ValidationFailed
 from adtquery.schema import GRAPH, MODEL_LABEL, RELATIONSHIP_LABEL, TWIN_LABEL
 from tests.db.conftest import connect, throwaway_database
@@ -709,6 +710,48 @@ def test_the_collector_is_paused_for_the_import_and_left_as_it_was(
     finally:
         (gc.enable if before else gc.disable)()
     assert sink.collecting and not any(sink.collecting)
+
+
+def autovacuum_paused(conn: psycopg.Connection) -> set[str]:
+    query = (
+        "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace "
+        "AND 'autovacuum_enabled=false' = ANY(reloptions)"
+    )
+    return {row[0] for row in conn.execute(query, (GRAPH,))}
+
+
+@dataclass
+class AutovacuumWatchingSink(RecordingSink):
+    paused: list[set[str]] = field(default_factory=list)
+
+    def record(
+        self, conn: psycopg.Connection, entries: list[LogEntry], checkpoint: Checkpoint
+    ) -> None:
+        self.paused.append(autovacuum_paused(conn))
+        super().record(conn, entries, checkpoint)
+
+
+def test_autovacuum_is_off_the_tables_an_import_loads_until_it_ends(
+    scratch: psycopg.Connection,
+) -> None:
+    sink = AutovacuumWatchingSink()
+    spaces = [twin(f"s{n}", "Space") for n in range(3)]
+    data = ndjson(*MODELS, {"Section": "Twins"}, *spaces, {"Section": "Relationships"},
+                  relationship("s0", "r", "s1", "contains"), {"Section": "Twins"})  # fmt: skip
+    with pytest.raises(ImportFailed):  # the end of a failed import is an end too
+        run(scratch, data, sink, batch_size=1)
+    assert sink.paused[0] == set()  # the models
+    assert sink.paused[1:4] == [{TWIN_LABEL}] * 3
+    assert sink.paused[-1] == {TWIN_LABEL, RELATIONSHIP_LABEL}
+    assert autovacuum_paused(scratch) == set()
+
+
+def test_autovacuum_left_off_by_a_killed_import_is_turned_back_on(
+    scratch: psycopg.Connection,
+) -> None:
+    pause_autovacuum(scratch, TWIN_LABEL)
+    ensure_schema(scratch)
+    assert autovacuum_paused(scratch) == set()
 
 
 def _common_names(conn: psycopg.Connection) -> list[str]:
