@@ -22,14 +22,14 @@ from psycopg import errors
 from adtquery.db import bulk
 from adtquery.db.models import insert_models
 from adtquery.db.schema import create_indexes, drop_secondary_indexes, pause_autovacuum
+from adtquery.dtdl import Models
+from adtquery.errors import ValidationFailed
 from adtquery.schema import GRAPH, MODEL_LABEL, RELATIONSHIP_LABEL, TWIN_LABEL
 
 SECTIONS = ("Header", "Models", "Twins", "Relationships")
 HEADER, MODELS, TWINS, RELATIONSHIPS, DONE = range(5)  # DONE: a checkpoint past the end
 
 Document = dict[str, Any]
-# Checks a relationship against the models, given its two twins' models: the problem, or None.
-RelationshipCheck = Callable[[Document, str, str], "str | None"]
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +110,24 @@ class Unit:
     relationships: list[Entity] = field(default_factory=list)
     unresolved: list[Entity] = field(default_factory=list)  # endpoints to look up first
     models: list[Document] = field(default_factory=list)
+
+
+def relationship_problem(
+    models: Models, relationship: Document, source: str, target: str
+) -> str | None:
+    """What is wrong with a relationship between twins of the models `source` and `target`."""
+    try:
+        models.validate_relationship(
+            source, relationship["$relationshipName"], relationship, target
+        )
+    except ValidationFailed as error:
+        return problem_of(error)
+    return None
+
+
+def problem_of(error: ValidationFailed) -> str:
+    """A refusal's first line: the log gives an entity one line."""
+    return str(error).split("\n", 1)[0]
 
 
 def status(section: int, state: str) -> LogEntry:
@@ -220,14 +238,14 @@ class UnitWriter:
         conn: psycopg.Connection,
         sink: Sink,
         start: Checkpoint,
-        check_relationship: RelationshipCheck,
+        models: Models,
         uploaded: str,
         batch_size: int,
     ) -> None:
         self.conn = conn
         self.sink = sink
         self.done = start  # the input committed
-        self.check_relationship = check_relationship
+        self.models = models  # the reader's, once its models section is added
         self.uploaded = uploaded
         self.ids = bulk.GraphIds(conn)
         # Enough for the units the reader can be ahead by: the one it fills, two queued and
@@ -343,7 +361,9 @@ class UnitWriter:
                 problem: str | None = f"the {role} twin {missing} does not exist"
                 code = "DigitalTwinNotFound"
             else:
-                problem = self.check_relationship(entity.document, source_end[1], target_end[1])
+                problem = relationship_problem(
+                    self.models, entity.document, source_end[1], target_end[1]
+                )
                 code = "ValidationFailed"
             if problem is not None:
                 failures.append(failure(RELATIONSHIPS, entity.line, entity.key, code, problem))
