@@ -779,6 +779,17 @@ def test_a_section_is_analyzed_by_the_time_the_import_returns(
     assert _common_names(scratch) == [f'{{"\\"{name}\\""}}']
 
 
+def test_the_import_analyzes_a_sample_of_its_own_size(scratch: psycopg.Connection) -> None:
+    spaces = [twin(f"s{n}", "Space") for n in range(200)]  # every one in the sample
+    run(scratch, ndjson(*MODELS, {"Section": "Twins"}, *spaces), batch_size=100)
+    query = (
+        "SELECT array_length(histogram_bounds::text::text[], 1) FROM pg_stats "
+        "WHERE schemaname = %s AND tablename = %s AND attname = 'id'"
+    )
+    [(bounds,)] = scratch.execute(query, (GRAPH, TWIN_LABEL)).fetchall()
+    assert bounds == 31  # a histogram of 30 buckets, where the default target gives 100
+
+
 @pytest.mark.parametrize("batch_size", [0, -1])
 def test_batch_size_must_be_positive(scratch: psycopg.Connection, batch_size: int) -> None:
     with pytest.raises(ValueError, match="batch_size must be at least 1"):
