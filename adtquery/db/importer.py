@@ -215,7 +215,7 @@ class _Reader:
         line = raw.removeprefix(BOM_UTF8) if self.offset == 0 else raw
         self.offset += len(raw)
         self.line = number = self.line + 1
-        if not line.strip():
+        if line.isspace() or not line:
             return self._advance()
         try:
             value = orjson.loads(line)
@@ -370,27 +370,24 @@ class _Reader:
         source = relationship.pop("$dtId", None)
         if source is None:
             source = relationship.get("$sourceId")  # as exported by a query
-        missing = [
-            key
-            for key, value in (
-                ("$dtId", source),
-                ("$relationshipId", relationship.get("$relationshipId")),
-                ("$targetId", relationship.get("$targetId")),
-                ("$relationshipName", relationship.get("$relationshipName")),
-            )
-            if not isinstance(value, str) or not value
-        ]
-        if missing:
+        rid, target = relationship.get("$relationshipId"), relationship.get("$targetId")
+        name = relationship.get("$relationshipName")
+        if not (_named(source) and _named(rid) and _named(target) and _named(name)):
+            missing = [
+                key
+                for key, value in zip(_RELATIONSHIP_KEYS, (source, rid, target, name), strict=True)
+                if not _named(value)
+            ]
             message = f"a relationship needs {', '.join(missing)} (non-empty strings)"
             return self._fail(number, None, "InvalidArgument", message)
         relationship["$sourceId"] = source
         relationship.setdefault("$etag", new_etag())
-        entity = Entity(number, (source, relationship["$relationshipId"]), relationship)
-        if source == relationship["$targetId"]:
+        entity = Entity(number, (source, rid), relationship)
+        if source == target:
             message = "a relationship cannot point at its own source twin"
             return self._fail(number, entity.key, "OperationNotAllowed", message)
         source_end = self.endpoints.get(source)
-        target_end = self.endpoints.get(relationship["$targetId"])
+        target_end = self.endpoints.get(target)
         if source_end is None or target_end is None:
             self.unit.unresolved.append(entity)  # stored before this run, or missing
             return None
@@ -401,6 +398,13 @@ class _Reader:
         entity.row = bulk.relationship_row(*entity.endpoints, relationship)
         self.unit.relationships.append(entity)
         return None
+
+
+_RELATIONSHIP_KEYS = ("$dtId", "$relationshipId", "$targetId", "$relationshipName")
+
+
+def _named(value: Any) -> bool:
+    return isinstance(value, str) and value != ""
 
 
 def _json_problem(line: bytes, error: orjson.JSONDecodeError) -> str:
