@@ -57,6 +57,9 @@ class Checkpoint:
     twins: int = 0
     relationships: int = 0
     failed: int = 0
+    # The section began on an empty label table, so it loads without the table's secondary
+    # indexes and autovacuum; a resumed import carries on the same way.
+    bare: bool = False
 
     @property
     def entities(self) -> int:
@@ -269,10 +272,15 @@ class UnitWriter:
         # Twins of this run: $dtId -> (graph id, model). The reader adds each twin with graph id
         # 0, the writer sets it; a twin imported before a resume is looked up instead.
         self.endpoints: dict[str, bulk.Endpoint] = {}
+        # A bare section resumed: its indexes and autovacuum came back when the import stopped.
+        self.strip: str | None = _LABELS[SECTIONS[start.section]] if start.bare else None
 
     def commit(self, unit: Unit) -> bool:
         failures: list[LogEntry] = []
         with self.conn.transaction():
+            if self.strip is not None:
+                _strip(self.conn, self.strip)
+                self.strip = None
             if unit.models:
                 insert_models(self.conn, unit.models, self.uploaded)
                 self.conn.execute(f'ANALYZE {GRAPH}."{MODEL_LABEL}"')
@@ -284,13 +292,13 @@ class UnitWriter:
             if unit.relationships:
                 self._write_relationships(unit.relationships, failures)
             ended = self._sections_ending(unit)
-            self._sections_starting(unit)
+            bare = self._sections_starting(unit)
             entries = unit.entries[:]
             # Database refusals go before the section's closing line, if the unit has one.
             closes = entries and entries[-1].details.get("status") == "Succeeded"
             at = len(entries) - 1 if closes else len(entries)
             entries[at:at] = sorted(failures, key=lambda entry: entry.details["line"])
-            checkpoint = self._counted(unit, entries)
+            checkpoint = replace(self._counted(unit, entries), bare=bare)
             self.sink.record(self.conn, entries, checkpoint)
         self.done = checkpoint
         for label in ended:
@@ -307,14 +315,18 @@ class UnitWriter:
             failed=previous.failed + sum(entry.log_type == "Error" for entry in entries),
         )
 
-    def _sections_starting(self, unit: Unit) -> None:
+    def _sections_starting(self, unit: Unit) -> bool:
         """A section that starts on an empty label table loads it without its secondary
         indexes (adtquery.db.schema.SECONDARY_INDEXES) and without autovacuum, until the end
-        of the import."""
-        for label in self._sections(unit, "Started"):
-            if self._empty(label):
-                drop_secondary_indexes(self.conn, label)
-                pause_autovacuum(self.conn, label)
+        of the import. Whether the section the unit leaves the import in loads so."""
+        started = self._sections(unit, "Started")
+        if not started:
+            return self.done.bare and unit.checkpoint.section == self.done.section
+        [label] = started  # a unit starts at most one section
+        if not self._empty(label):
+            return False
+        _strip(self.conn, label)
+        return True
 
     def _sections_ending(self, unit: Unit) -> list[str]:
         """Build what a section dropped; the labels whose statistics are then due."""
@@ -447,6 +459,11 @@ class UnitWriter:
                     failure(section, entity.line, entity.key, "ValidationFailed", _reason(error))
                 )
         return failures
+
+
+def _strip(conn: psycopg.Connection, label: str) -> None:
+    drop_secondary_indexes(conn, label)
+    pause_autovacuum(conn, label)
 
 
 def _drop_refused(entities: list[Entity], refused: list[LogEntry]) -> None:

@@ -30,7 +30,7 @@ from adtquery.db.importer import (
     run_import,
 )
 from adtquery.db.models import extends_graph
-from adtquery.db.schema import ensure_schema, pause_autovacuum
+from adtquery.db.schema import SECONDARY_INDEXES, ensure_schema, pause_autovacuum
 from adtquery.errors import ValidationFailed
 from adtquery.schema import GRAPH, MODEL_LABEL, RELATIONSHIP_LABEL, TWIN_LABEL
 from tests.db.conftest import connect, throwaway_database
@@ -720,14 +720,24 @@ def autovacuum_paused(conn: psycopg.Connection) -> set[str]:
     return {row[0] for row in conn.execute(query, (GRAPH,))}
 
 
+def secondary_indexes(conn: psycopg.Connection) -> set[str]:
+    names = [name for names in SECONDARY_INDEXES.values() for name in names]
+    query = "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname = ANY(%s)"
+    return {row[0] for row in conn.execute(query, (GRAPH, names))}
+
+
 @dataclass
 class AutovacuumWatchingSink(RecordingSink):
+    """What each unit's transaction sees: tables without autovacuum, secondary indexes."""
+
     paused: list[set[str]] = field(default_factory=list)
+    indexes: list[set[str]] = field(default_factory=list)
 
     def record(
         self, conn: psycopg.Connection, entries: list[LogEntry], checkpoint: Checkpoint
     ) -> None:
         self.paused.append(autovacuum_paused(conn))
+        self.indexes.append(secondary_indexes(conn))
         super().record(conn, entries, checkpoint)
 
 
@@ -744,6 +754,24 @@ def test_autovacuum_is_off_the_tables_an_import_loads_until_it_ends(
     assert sink.paused[1:4] == [{TWIN_LABEL}] * 3
     assert sink.paused[-1] == {TWIN_LABEL, RELATIONSHIP_LABEL}
     assert autovacuum_paused(scratch) == set()
+
+
+def test_a_resumed_section_that_began_on_an_empty_table_goes_on_without_indexes(
+    scratch: psycopg.Connection,
+) -> None:
+    spaces = [twin(f"s{n}", "Space") for n in range(6)]
+    data = ndjson(*MODELS, {"Section": "Twins"}, *spaces)
+    first = run(scratch, data, RecordingSink(stop_after=2))  # the models, then two twins
+    assert (first.checkpoint.section, first.checkpoint.bare) == (importunits.TWINS, True)
+    everything = secondary_indexes(scratch)
+    assert autovacuum_paused(scratch) == set() and "twin_model_text" in everything  # put back
+    sink = AutovacuumWatchingSink()
+    result = run(scratch, data, sink, start=first.checkpoint)
+    assert sink.paused[0] == {TWIN_LABEL}
+    assert sink.indexes[0] == everything - set(SECONDARY_INDEXES[TWIN_LABEL])
+    assert sink.indexes[-1] == everything  # the section's end builds them
+    assert not result.checkpoint.bare and autovacuum_paused(scratch) == set()
+    assert len(graph(scratch)[0]) == 6
 
 
 def test_autovacuum_left_off_by_a_killed_import_is_turned_back_on(
