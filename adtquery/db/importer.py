@@ -197,8 +197,8 @@ class _Reader:
         self.models = Models({model["id"]: model["model"] for model in stored})
         self.decommissioned = {model["id"] for model in stored if model.get("decommissioned")}
         # The writer checks what it resolves against the same models, which it must get from
-        # here: a reference back to this reader would keep the import's state for the cyclic
-        # collector (a million twins' endpoints: ~2 s of its time when it resumes).
+        # here: a reference back to this reader would leave the import's state to the cyclic
+        # collector (100k twins' endpoints: 0.24 s of its time when it resumes).
         self.units = UnitWriter(conn, sink, start, self.models, uploaded, batch_size)
         self.endpoints = self.units.endpoints
         self.writer = CommitThread(self.units.commit)

@@ -269,8 +269,8 @@ class UnitWriter:
         self.ids_ahead = 4 * batch_size if start.section <= TWINS else 0
         self.ids.stock(conn, self.ids_ahead)
         self.statistics = Statistics(conn)
-        # Twins of this run: $dtId -> (graph id, model). The reader adds each twin with graph id
-        # 0, the writer sets it; a twin imported before a resume is looked up instead.
+        # Twins of this run: $dtId -> (graph id, model). The reader adds each twin with the id
+        # it took, or 0 for the writer to set; a twin imported before a resume is looked up.
         self.endpoints: dict[str, bulk.Endpoint] = {}
         # A bare section resumed: its indexes and autovacuum came back when the import stopped.
         self.strip: str | None = _LABELS[SECTIONS[start.section]] if start.bare else None
